@@ -12,7 +12,8 @@ namespace mymuduo {
 /// lines from different threads never interleave. LOG_FATAL aborts after writing.
 ///
 /// The level check happens in the macro, before any argument is evaluated: a LOG_TRACE in
-/// the event loop costs one load and a compare when tracing is off.
+/// the event loop costs one load and a compare when tracing is off. Write braces around an
+/// if/else that contains a LOG_* line: the macro hides an `if` that would take the `else`.
 /// Thread safety: logging is safe from any thread; setLogLevel is too. setOutput must be called
 /// before other threads log.
 class Logger : noncopyable {
@@ -52,9 +53,16 @@ const char* strerror_tl(int savedErrno);
 #define LOG_INFO                                            \
   if (mymuduo::Logger::logLevel() <= mymuduo::Logger::INFO) \
   mymuduo::Logger(__FILE__, __LINE__, mymuduo::Logger::INFO).stream()
-#define LOG_WARN mymuduo::Logger(__FILE__, __LINE__, mymuduo::Logger::WARN).stream()
-#define LOG_ERROR mymuduo::Logger(__FILE__, __LINE__, mymuduo::Logger::ERROR).stream()
+#define LOG_WARN                                            \
+  if (mymuduo::Logger::logLevel() <= mymuduo::Logger::WARN) \
+  mymuduo::Logger(__FILE__, __LINE__, mymuduo::Logger::WARN).stream()
+#define LOG_ERROR                                            \
+  if (mymuduo::Logger::logLevel() <= mymuduo::Logger::ERROR) \
+  mymuduo::Logger(__FILE__, __LINE__, mymuduo::Logger::ERROR).stream()
+/// FATAL is never filtered: it aborts.
 #define LOG_FATAL mymuduo::Logger(__FILE__, __LINE__, mymuduo::Logger::FATAL).stream()
 /// The same as LOG_ERROR / LOG_FATAL, with errno's text appended.
-#define LOG_SYSERR mymuduo::Logger(__FILE__, __LINE__, mymuduo::Logger::ERROR, true).stream()
+#define LOG_SYSERR                                           \
+  if (mymuduo::Logger::logLevel() <= mymuduo::Logger::ERROR) \
+  mymuduo::Logger(__FILE__, __LINE__, mymuduo::Logger::ERROR, true).stream()
 #define LOG_SYSFATAL mymuduo::Logger(__FILE__, __LINE__, mymuduo::Logger::FATAL, true).stream()

@@ -82,11 +82,14 @@ void EventLoop::loop() {
 }
 
 void EventLoop::quit() {
-  quit_ = true;
-  // In the loop thread we are not blocked in poll: loop() sees quit_ at the end of this
-  // iteration. From another thread the loop may be asleep, so wake it.
-  if (!isInLoopThread()) {
-    wakeup();
+  if (isInLoopThread()) {
+    // We are not blocked in poll: loop() sees quit_ at the end of this iteration.
+    quit_ = true;
+  } else {
+    // Setting quit_ from here and then calling wakeup() would race: the loop could see quit_
+    // on its own, return, and be destroyed before wakeup() writes to its eventfd. Queued, the
+    // request cannot be seen before queueInLoop() has finished its wakeup().
+    queueInLoop([this] { quit_ = true; });
   }
 }
 
@@ -99,13 +102,12 @@ void EventLoop::runInLoop(Functor cb) {
 }
 
 void EventLoop::queueInLoop(Functor cb) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    pendingFunctors_.push_back(std::move(cb));
-  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  pendingFunctors_.push_back(std::move(cb));
   // Wake the loop if we are another thread, or if the loop is running functors right now:
   // it has already swapped out the queue, and without a wakeup this new functor would wait
-  // for the next IO event or the poll timeout.
+  // for the next IO event or the poll timeout. The wakeup happens under the lock, so the loop
+  // cannot run cb - which may end the loop and destroy it - before our write is done.
   if (!isInLoopThread() || callingPendingFunctors_) {
     wakeup();
   }

@@ -74,7 +74,7 @@ class EventLoop : noncopyable {
   using ChannelList = std::vector<Channel*>;
 
   std::atomic<bool> looping_{false};
-  std::atomic<bool> quit_{false};
+  bool quit_ = false;  // loop thread only: quit() from elsewhere goes through the queue
   bool eventHandling_ = false;
   bool callingPendingFunctors_ = false;
   int64_t iteration_ = 0;
