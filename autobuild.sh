@@ -22,7 +22,7 @@ USAGE
 }
 
 # The main job: the newest chapter's example, installed into install/bin.
-MAIN_JOB=(pipe_watch)
+MAIN_JOB=(echo_server --port 2007)
 
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -111,7 +111,7 @@ case "$MODE" in
     step "installing into $ROOT/install"
     cmake --install "$BUILD_DIR" >/dev/null || die "install failed"
     if [ "$MODE" = run ]; then
-      step "running the main job: install/bin/${MAIN_JOB[*]}"
+      step "running the main job: install/bin/${MAIN_JOB[*]} (try: nc 127.0.0.1 2007; stop: Ctrl-C)"
       exec "$ROOT/install/bin/${MAIN_JOB[0]}" "${MAIN_JOB[@]:1}"
     fi
     echo "autobuild.sh: built and installed into $ROOT/install"

@@ -65,7 +65,7 @@ TEST_CASE("quit() from another thread wakes a loop blocked in poll", "[ch02][eve
   CHECK(runner.returnedAt() - quitAt < std::chrono::milliseconds(1000));
 }
 
-TEST_CASE("functors queued from many threads each run once, in the loop thread",
+TEST_CASE("functors queued from many threads each run once in the loop thread",
           "[ch02][eventloop]") {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 1000;
@@ -109,7 +109,7 @@ TEST_CASE("a functor queued while pending functors run is not delayed", "[ch02][
   CHECK(runner.returnedAt() - start < std::chrono::milliseconds(1000));
 }
 
-TEST_CASE("runInLoop in the loop thread runs at once; from elsewhere it queues",
+TEST_CASE("runInLoop runs at once in the loop thread and queues from elsewhere",
           "[ch02][eventloop]") {
   EventLoop loop;
   bool ran = false;

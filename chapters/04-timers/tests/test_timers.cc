@@ -37,7 +37,7 @@ void drainLoop(EventLoop* loop) {
 
 }  // namespace
 
-TEST_CASE("timers fire in order of expiry, never early", "[ch04][timer]") {
+TEST_CASE("timers fire in order of expiry and never early", "[ch04][timer]") {
   EventLoop loop;
   Guard guard(loop, 5.0);
   std::vector<int> order;
@@ -135,7 +135,7 @@ TEST_CASE("timers added from other threads run in the loop thread", "[ch04][time
   CHECK(wrongThread == 0);
 }
 
-TEST_CASE("many timers with the same expiry all fire, once each", "[ch04][timer]") {
+TEST_CASE("many timers with the same expiry all fire once each", "[ch04][timer]") {
   EventLoop loop;
   Guard guard(loop, 5.0);
   constexpr int kTimers = 1000;

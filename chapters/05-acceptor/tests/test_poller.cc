@@ -87,7 +87,7 @@ TEST_CASE("MYMUDUO_USE_POLL selects the poll backend", "[ch03][poller]") {
   CHECK(dynamic_cast<mymuduo::net::EPollPoller*>(withoutEnv.get()) != nullptr);
 }
 
-TEST_CASE("channels are added, modified, disabled and removed", "[ch03][poller]") {
+TEST_CASE("channels are added and modified and disabled and removed", "[ch03][poller]") {
   std::string backend = GENERATE("poll", "epoll");
   selectBackend(backend);
   INFO("backend " << backend);
@@ -176,7 +176,7 @@ TEST_CASE("pipe and eventfd events reach the right callbacks", "[ch03][poller]")
   ::close(fds[0]);
 }
 
-TEST_CASE("5,000 channels, some of them ready", "[ch03][poller]") {
+TEST_CASE("5000 channels with some of them ready", "[ch03][poller]") {
   std::string backend = GENERATE("poll", "epoll");
   selectBackend(backend);
   INFO("backend " << backend);

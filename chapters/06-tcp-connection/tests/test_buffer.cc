@@ -61,7 +61,7 @@ TEST_CASE("Buffer findCRLF and retrieveUntil split lines", "[ch06][buffer]") {
   CHECK(buf.findCRLF() == buf.peek());
 }
 
-TEST_CASE("Buffer grows when it must, and moves data to the front when it can", "[ch06][buffer]") {
+TEST_CASE("Buffer grows when it must and moves data to the front when it can", "[ch06][buffer]") {
   Buffer buf;
   buf.append(std::string(400, 'a'));
   buf.retrieve(300);  // 100 readable, 300 free bytes at the front

@@ -103,7 +103,7 @@ struct ConnectionEvents {
 
 }  // namespace
 
-TEST_CASE("echo of 1 byte, 64 KB and 10 MB messages keeps every byte", "[ch06][tcpconnection]") {
+TEST_CASE("echo of 1 byte and 64 KB and 10 MB messages keeps every byte", "[ch06][tcpconnection]") {
   TestServer server([](TcpServer& s) { s.setMessageCallback(echo); });
   for (size_t size : {size_t{1}, size_t{64 * 1024}, size_t{10 * 1024 * 1024}}) {
     INFO("message of " << size << " bytes");
@@ -200,7 +200,7 @@ TEST_CASE("shutdown() sends the queued output first", "[ch06][tcpconnection]") {
   CHECK(received == pattern(kLarge));
 }
 
-TEST_CASE("forceClose() closes at once, dropping queued output", "[ch06][tcpconnection]") {
+TEST_CASE("forceClose() closes at once and drops queued output", "[ch06][tcpconnection]") {
   ConnectionEvents events;
   TestServer server([&](TcpServer& s) {
     s.setConnectionCallback([&](const TcpConnectionPtr& conn) {

@@ -1,5 +1,6 @@
 #include "mymuduo/net/poller/PollPoller.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
 

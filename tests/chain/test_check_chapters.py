@@ -1,0 +1,452 @@
+#!/usr/bin/env python3
+"""Self-test of tools/check-chapters, tools/gen-diffs and tools/propagate.
+
+Each test builds a tiny fake repository (three chapters whose READMEs follow the conventions)
+in a temporary directory, breaks one rule, and checks that the tools notice. One test runs the
+checker on a copy of the real repository with a change that was not carried forward.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+TOOLS = os.path.join(REPO, "tools")
+sys.dont_write_bytecode = True
+sys.path.insert(0, TOOLS)
+import chapterlib  # noqa: E402
+
+CMAKE = "cmake_minimum_required(VERSION 3.16)\n# shared by every chapter\n"
+
+A_CC = """\
+#include "mymuduo/base/A.h"
+
+int answer() {
+  int x = 40;
+  x += 2;
+  return x;
+}
+
+int twice(int v) {
+  int r = v;
+  r += v;
+  return r;
+}
+"""
+
+# Chapter 03 changes a different function of A.cc, far enough away that a fix to answer()
+# still applies to it.
+A_CC_03 = A_CC.replace("  r += v;\n", "  r = r * 2;\n")
+
+B_CC = """\
+#include "mymuduo/net/B.h"
+
+int b() {
+  return 7;
+}
+"""
+
+TEST_A = """\
+#include <catch2/catch.hpp>
+
+TEST_CASE("a works", "[ch01][a]") { CHECK(true); }
+"""
+
+TEST_B = """\
+#include <catch2/catch.hpp>
+
+TEST_CASE(
+    "b works", "[ch02][b]") { CHECK(true); }
+"""
+
+README_01 = """\
+# Chapter 01
+
+## What changed
+
+- added `CMakeLists.txt` — the shared build file
+- added `mymuduo/base/A.cc` — `answer()`
+- **added** `tests/test_a.cc` — its test
+
+## Exercises
+
+- none
+"""
+
+README_02 = """\
+# Chapter 02
+
+The new function:
+
+```cpp mymuduo/net/B.cc
+int b() {
+  return 7;
+}
+```
+
+```sh
+cmake -S . -B build
+```
+
+## What changed
+
+Patch: [02-two.patch](../../docs/diffs/02-two.patch)
+
+- added `mymuduo/net/B.cc` — `b()`
+- added `tests/test_b.cc` — tests for `b()`
+"""
+
+README_03 = """\
+# Chapter 03
+
+```cpp mymuduo/base/A.cc
+int twice(int v) {
+  int r = v;
+  r = r * 2;
+```
+
+## What changed
+
+See [the patch](../../docs/diffs/03-three.patch).
+
+- changed `mymuduo/base/A.cc` — `twice()` multiplies
+"""
+
+
+# The chapter text's other sections, which the checker wants around "What changed".
+SECTIONS_BEFORE = """\
+## Goal
+
+Learn.
+
+## Concepts
+
+```mermaid
+graph LR
+  a --> b
+```
+
+## Walk-through
+
+"""
+
+SECTIONS_AFTER = """
+## Build, run, test
+
+Build.
+
+## Pitfalls
+
+None.
+
+## Exercises
+
+None.
+"""
+
+
+def with_sections(readme):
+    if "## What changed" not in readme:
+        return readme
+    return readme.replace("## What changed", SECTIONS_BEFORE + "## What changed", 1) + SECTIONS_AFTER
+
+
+def chapter(readme, a_cc, with_b):
+    files = {"CMakeLists.txt": CMAKE, "README.md": with_sections(readme), "mymuduo/base/A.cc": a_cc,
+             "tests/test_a.cc": TEST_A}
+    if with_b:
+        files.update({"mymuduo/net/B.cc": B_CC, "tests/test_b.cc": TEST_B})
+    return files
+
+
+FAKE = {
+    "chapters/01-one": chapter(README_01, A_CC, False),
+    "chapters/02-two": chapter(README_02, A_CC, True),
+    "chapters/03-three": chapter(README_03, A_CC_03, True),
+}
+
+
+def run(*cmd, cwd=None, check=False):
+    return subprocess.run(list(cmd), cwd=cwd, check=check, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+
+
+class FakeRepo(unittest.TestCase):
+    """Base: self.root is a fresh fake repository with up-to-date patches."""
+    use_git = False
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="mymuduo-chain-")
+        self.root = self.tmp.name
+        for snap, files in FAKE.items():
+            for rel, text in files.items():
+                self.write(f"{snap}/{rel}", text)
+        out = self.tool("gen-diffs")
+        self.assertEqual(out.returncode, 0, out.stdout)
+        if self.use_git:
+            for args in (["init", "-q"], ["config", "user.name", "Chain Test"],
+                         ["config", "user.email", "chain-test@example.invalid"],
+                         ["add", "-A"], ["commit", "-q", "-m", "fake chapters"]):
+                run("git", *args, cwd=self.root, check=True)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, rel):
+        return os.path.join(self.root, rel)
+
+    def write(self, rel, text):
+        os.makedirs(os.path.dirname(self.path(rel)), exist_ok=True)
+        with open(self.path(rel), "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def read(self, rel):
+        with open(self.path(rel), encoding="utf-8") as f:
+            return f.read()
+
+    def edit(self, rel, old, new):
+        text = self.read(rel)
+        self.assertIn(old, text)
+        self.write(rel, text.replace(old, new, 1))
+
+    def tool(self, name, *args):
+        return run(sys.executable, os.path.join(TOOLS, name), "--root", self.root, *args)
+
+    def check(self):
+        return self.tool("check-chapters")
+
+    def assertPasses(self):
+        out = self.check()
+        self.assertEqual(out.returncode, 0, out.stdout)
+        self.assertIn("chapter chain OK (3 chapters", out.stdout)
+
+    def assertFails(self, *needles):
+        out = self.check()
+        self.assertEqual(out.returncode, 1, out.stdout)
+        for needle in needles:
+            self.assertIn(needle, out.stdout)
+        return out.stdout
+
+
+class CheckChapters(FakeRepo):
+    def test_clean_fake_passes(self):
+        self.assertPasses()
+        self.assertEqual(self.tool("gen-diffs", "--check").returncode, 0)
+
+    def test_patch_is_relative_to_the_chapter_root(self):
+        patch = self.read("docs/diffs/03-three.patch")
+        self.assertIn("--- a/mymuduo/base/A.cc\n+++ b/mymuduo/base/A.cc\n", patch)
+        self.assertIn(" int twice(int v) {", patch)  # function context: the whole function
+        self.assertNotIn(self.root, patch)
+        self.assertNotIn("README", self.read("docs/diffs/02-two.patch"))
+        # Applied inside a copy of chapter 02, the patch turns it into chapter 03.
+        shutil.copytree(self.path("chapters/02-two"), self.path("scratch"))
+        run("git", "apply", self.path("docs/diffs/03-three.patch"), cwd=self.path("scratch"), check=True)
+        self.assertEqual(self.read("scratch/mymuduo/base/A.cc"), A_CC_03)
+
+    def test_edit_not_carried_forward_fails(self):
+        self.edit("chapters/01-one/mymuduo/base/A.cc", "x += 2;", "x += 3;")
+        self.assertFails("chapters/02-two/mymuduo/base/A.cc: differs from chapters/01-one/",
+                         "docs/diffs/02-two.patch: out of date for mymuduo/base/A.cc")
+
+    def test_stale_and_missing_patches_fail(self):
+        with open(self.path("docs/diffs/03-three.patch"), "a") as f:
+            f.write(" trailing junk\n")
+        self.write("docs/diffs/07-gone.patch", "")
+        os.remove(self.path("docs/diffs/02-two.patch"))
+        self.assertFails("docs/diffs/03-three.patch: out of date", "docs/diffs/07-gone.patch: stale",
+                         "docs/diffs/02-two.patch: missing")
+        self.assertEqual(self.tool("gen-diffs", "--check").returncode, 1)
+        self.assertFalse(os.path.exists(self.path("docs/diffs/02-two.patch")))  # --check wrote nothing
+        self.assertEqual(self.tool("gen-diffs").returncode, 0)
+        self.assertFalse(os.path.exists(self.path("docs/diffs/07-gone.patch")))
+        self.assertPasses()
+
+    def test_missing_chapter_section_and_diagram_fail(self):
+        self.edit("chapters/02-two/README.md", "## Pitfalls", "## Troubles")
+        self.edit("chapters/03-three/README.md", "```mermaid", "```text")
+        self.assertFails("chapters/02-two/README.md: needs a '## Pitfalls' section",
+                         "chapters/03-three/README.md: has no Mermaid diagram")
+
+    def test_test_name_catch_would_read_as_a_filter_fails(self):
+        self.edit("chapters/01-one/tests/test_a.cc", '"a works"', '"a works, mostly"')
+        self.edit("chapters/02-two/tests/test_a.cc", '"a works"', '"a works, mostly"')
+        self.edit("chapters/03-three/tests/test_a.cc", '"a works"', '"a works, mostly"')
+        self.assertFails('test case "a works, mostly" has a character Catch reads as filter syntax')
+
+    def test_listed_but_unchanged_file_fails(self):
+        self.edit("chapters/03-three/README.md", "- changed `mymuduo/base/A.cc`",
+                  "- changed `mymuduo/net/B.cc` — claims a change\n- changed `mymuduo/base/A.cc`")
+        self.assertFails("chapters/03-three/README.md:", "lists `mymuduo/net/B.cc` as changed, but "
+                         "chapters/03-three/mymuduo/net/B.cc is identical to chapters/02-two/")
+
+    def test_unlisted_new_file_and_missing_section_fail(self):
+        self.write("chapters/03-three/mymuduo/net/C.cc", "int c();\n")
+        self.tool("gen-diffs")
+        self.assertFails("chapters/03-three/mymuduo/net/C.cc: is new since chapters/02-two/")
+        self.write("chapters/02-two/README.md", "# Chapter 02\n")
+        self.assertFails("chapters/02-two/README.md: has no '## What changed' section")
+        os.remove(self.path("chapters/02-two/README.md"))
+        self.assertFails("chapters/02-two/README.md: missing")
+
+    def test_missing_patch_link_fails(self):
+        self.edit("chapters/03-three/README.md", "(../../docs/diffs/03-three.patch)", "(elsewhere)")
+        self.assertFails("does not link its patch ../../docs/diffs/03-three.patch")
+
+    def test_missing_test_needs_a_retirement_note(self):
+        self.edit("chapters/03-three/tests/test_b.cc", '"b works", "[ch02][b]"', '"b works twice", "[ch03][b]"')
+        self.edit("chapters/03-three/README.md", "- changed `mymuduo/base/A.cc`",
+                  "- changed `tests/test_b.cc` — renamed\n- changed `mymuduo/base/A.cc`")
+        self.tool("gen-diffs")
+        self.assertFails('test case "b works" (from chapters/02-two/tests/test_b.cc:3) is missing')
+        readme = self.read("chapters/03-three/README.md")
+        self.write("chapters/03-three/README.md", readme + "\n## Retired tests\n\n- `b works`\n")
+        self.assertFails("retirement of `b works` gives no reason")
+        note = "- `b works` — replaced by `b works twice`,\n  which checks more.\n"
+        self.write("chapters/03-three/README.md", readme + "\n## Retired tests\n\n" + note)
+        self.assertPasses()
+
+    def test_chapter_tags_are_checked(self):
+        self.edit("chapters/03-three/tests/test_a.cc", "{ CHECK(true); }",
+                  '{ CHECK(true); }\nTEST_CASE("new one", "[ch02]") {}\nTEST_CASE("two tags", "[ch03][ch01]") {}\n'
+                  '// TEST_CASE("commented out", "[ch09]") {}\n')
+        self.edit("chapters/03-three/README.md", "- changed `mymuduo/base/A.cc`",
+                  "- changed `tests/test_a.cc` — more tests\n- changed `mymuduo/base/A.cc`")
+        self.tool("gen-diffs")
+        out = self.assertFails('"new one" is new in chapters/03-three and must be tagged [ch03], not [ch02]',
+                               '"two tags" must carry exactly one chapter tag [chNN], has 2')
+        self.assertNotIn("commented out", out)
+
+    def test_quoted_code_must_be_verbatim(self):
+        self.edit("chapters/02-two/README.md", "  return 7;\n}\n```", "  return 8;\n}\n```")
+        self.assertFails("chapters/02-two/README.md:5: quoted block is not verbatim in "
+                         "chapters/02-two/mymuduo/net/B.cc: README line 7 '  return 8;'")
+        self.edit("chapters/02-two/README.md", "```cpp mymuduo/net/B.cc", "```cpp mymuduo/net/Nope.cc")
+        self.assertFails("quotes `mymuduo/net/Nope.cc`, which does not exist")
+
+    def test_cmakelists_must_be_identical(self):
+        for snap in FAKE:
+            with open(self.path(f"{snap}/CMakeLists.txt"), "a") as f:
+                f.write("# local change\n" if snap.endswith("03-three") else "")
+        self.edit("chapters/03-three/README.md", "- changed `mymuduo/base/A.cc`",
+                  "- changed `CMakeLists.txt` — oops\n- changed `mymuduo/base/A.cc`")
+        self.tool("gen-diffs")
+        self.assertFails("chapters/03-three/CMakeLists.txt: differs from chapters/01-one/CMakeLists.txt")
+
+    def test_final_only_differs_where_its_readme_says(self):
+        shutil.copytree(self.path("chapters/03-three"), self.path("final"))
+        self.write("final/README.md", "# final\n\n## What changed\n\n[patch](../docs/diffs/final.patch)\n\n"
+                   "- added `packaging/mymuduo.pc.in` — pkg-config\n")
+        self.write("final/packaging/mymuduo.pc.in", "Name: mymuduo\n")
+        self.tool("gen-diffs")
+        self.assertTrue(os.path.exists(self.path("docs/diffs/final.patch")))
+        out = self.check()
+        self.assertEqual(out.returncode, 0, out.stdout)
+        self.edit("final/mymuduo/net/B.cc", "return 7;", "return 9;")
+        self.tool("gen-diffs")
+        self.assertFails("final/mymuduo/net/B.cc: differs from chapters/03-three/ but final/README.md")
+
+    def test_gap_in_numbering_fails(self):
+        os.rename(self.path("chapters/03-three"), self.path("chapters/04-three"))
+        self.assertFails("chapters/04-three: chapter numbers must run 01, 02, ... without gaps")
+
+
+class Propagate(FakeRepo):
+    use_git = True
+    FIX = "chapters/01-one/mymuduo/base/A.cc"
+
+    def make_fix(self):
+        """Edit chapter 01 and turn the edit into a patch relative to the chapter root."""
+        self.edit(self.FIX, "int x = 40;", "int x = 41;  // fixed")
+        self.edit(self.FIX, "x += 2;", "x += 1;")
+        patch = run("git", "diff", "--relative=chapters/01-one", cwd=self.root, check=True).stdout
+        run("git", "checkout", "--", self.FIX, cwd=self.root, check=True)
+        self.write("fix.patch", patch)
+        return self.path("fix.patch")
+
+    def test_fix_is_carried_from_01_through_03(self):
+        patch = self.make_fix()
+        dry = self.tool("propagate", patch, "--from", "01", "--dry-run")
+        self.assertEqual(dry.returncode, 0, dry.stdout)
+        self.assertNotIn("41", self.read("chapters/02-two/mymuduo/base/A.cc"))
+        out = self.tool("propagate", patch, "--from", "01")
+        self.assertEqual(out.returncode, 0, out.stdout)
+        for snap in FAKE:
+            text = self.read(f"{snap}/mymuduo/base/A.cc")
+            self.assertIn("int x = 41;  // fixed", text)
+            self.assertIn("x += 1;", text)
+        self.assertIn("r = r * 2;", self.read("chapters/03-three/mymuduo/base/A.cc"))
+        self.assertPasses()  # patches were regenerated
+
+    def test_repo_relative_patch_is_understood(self):
+        self.edit(self.FIX, "x += 2;", "x += 1;")
+        self.write("full.patch", run("git", "diff", cwd=self.root, check=True).stdout)
+        out = self.tool("propagate", self.path("full.patch"), "--from", "01", "--dry-run")
+        self.assertEqual(out.returncode, 0, out.stdout)
+        self.assertIn("chapters/01-one: already has the change", out.stdout)
+        self.assertIn("chapters/03-three: would apply", out.stdout)
+        self.assertNotIn("x += 1;", self.read("chapters/02-two/mymuduo/base/A.cc"))
+
+    def test_already_edited_chapter_is_left_alone(self):
+        self.make_fix()
+        run("git", "apply", "--directory=chapters/01-one", "fix.patch", cwd=self.root, check=True)
+        out = self.tool("propagate", self.path("fix.patch"), "--from", "1")
+        self.assertEqual(out.returncode, 0, out.stdout)
+        self.assertIn("chapters/01-one: already has the change", out.stdout)
+        self.assertIn("x += 1;", self.read("chapters/03-three/mymuduo/base/A.cc"))
+
+    def test_conflict_stops_with_a_clear_message(self):
+        for snap in ("chapters/02-two", "chapters/03-three"):
+            self.edit(f"{snap}/mymuduo/base/A.cc", "int x = 40;", "int x = 39;  // differs")
+        run("git", "commit", "-qam", "diverge", cwd=self.root, check=True)
+        patch = self.make_fix()
+        out = self.tool("propagate", patch, "--from", "01")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertIn("did not apply cleanly to chapters/02-two/", out.stdout)
+        self.assertIn("Conflict markers were left in: chapters/02-two/mymuduo/base/A.cc", out.stdout)
+        self.assertIn("Already done: chapters/01-one", out.stdout)
+        self.assertIn("--from 03", out.stdout)
+        self.assertIn("x += 1;", self.read(self.FIX))
+        self.assertNotIn("x += 1;", self.read("chapters/03-three/mymuduo/base/A.cc"))
+
+    def test_untracked_files_are_refused(self):
+        patch = self.make_fix()
+        run("git", "rm", "-q", "--cached", "chapters/03-three/mymuduo/base/A.cc", cwd=self.root, check=True)
+        out = self.tool("propagate", patch, "--from", "01")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertIn("not tracked", out.stdout)
+        self.assertNotIn("x += 1;", self.read(self.FIX))  # refused before touching anything
+
+
+class RealRepository(unittest.TestCase):
+    def test_unpropagated_edit_to_real_chapter_01_is_caught(self):
+        if not os.path.isdir(os.path.join(REPO, "chapters", "02-eventloop")):
+            self.skipTest("chapters/02-eventloop does not exist yet")
+        with tempfile.TemporaryDirectory(prefix="mymuduo-real-") as tmp:
+            # Copy only what the tools would look at, so build trees in the checkout don't matter.
+            repo = chapterlib.Repo(REPO)
+            snaps, _ = chapterlib.discover(REPO)
+            for snap in snaps:
+                for rel in repo.files(snap, with_readme=True):
+                    dst = os.path.join(tmp, snap.rel, rel)
+                    os.makedirs(os.path.dirname(dst), exist_ok=True)
+                    shutil.copy2(repo.path(snap, rel), dst)
+            for extra in ("tools", "docs"):
+                if os.path.isdir(os.path.join(REPO, extra)):
+                    shutil.copytree(os.path.join(REPO, extra), os.path.join(tmp, extra),
+                                    ignore=shutil.ignore_patterns("__pycache__"))
+            check = [sys.executable, os.path.join(tmp, "tools", "check-chapters"), "--root", tmp]
+            before = set(run(*check).stdout.splitlines()[:-1])
+            with open(os.path.join(tmp, "chapters/01-thread/mymuduo/base/Thread.cc"), "a") as f:
+                f.write("// an edit that was not carried forward\n")
+            out = run(*check)
+            self.assertEqual(out.returncode, 1, out.stdout)
+            new = [l for l in out.stdout.splitlines()[:-1] if l not in before]
+            self.assertTrue(any("Thread.cc" in l and "chapters/0" in l for l in new),
+                            "no new problem names Thread.cc:\n" + out.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
