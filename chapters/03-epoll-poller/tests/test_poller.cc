@@ -118,13 +118,19 @@ TEST_CASE("channels are added and modified and disabled and removed", "[ch03][po
   pollOnce(loop);
   CHECK(reads == 2);
 
-  // Modified: watch the other direction.
+  // Modified: the writer is watched for reading (a pipe's write end never is readable), then
+  // for writing too, then for reading alone again: each change is from one non-empty event
+  // set to another (EPOLL_CTL_MOD), and only the writing one fires.
+  writer.enableReading();
+  pollOnce(loop);
+  CHECK(writes == 0);
   writer.enableWriting();
   pollOnce(loop);
   CHECK(writes == 1);
   writer.disableWriting();
   pollOnce(loop);
   CHECK(writes == 1);
+  writer.disableAll();
 
   // Removed, then added again.
   reader.remove();
@@ -172,6 +178,32 @@ TEST_CASE("pipe and eventfd events reach the right callbacks", "[ch03][poller]")
   pollOnce(loop);
   CHECK(closes == 1);
   CHECK(reads == 0);
+  reader.remove();
+  ::close(fds[0]);
+}
+
+TEST_CASE("a disabled channel stays silent when its writer hangs up", "[ch03][poller]") {
+  // poll and epoll report a hang-up even for an empty event set: a disabled channel must be
+  // taken out of the poller's view (-fd-1 for poll, EPOLL_CTL_DEL for epoll), not just
+  // given no events.
+  std::string backend = GENERATE("poll", "epoll");
+  selectBackend(backend);
+  INFO("backend " << backend);
+  EventLoop loop;
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_NONBLOCK | O_CLOEXEC) == 0);
+  Channel reader(&loop, fds[0]);
+  int calls = 0;
+  reader.setReadCallback([&](Timestamp) { ++calls; });
+  reader.setCloseCallback([&] { ++calls; });
+  reader.setErrorCallback([&] { ++calls; });
+  reader.enableReading();
+  pollOnce(loop);
+  reader.disableAll();
+  ::close(fds[1]);
+  pollOnce(loop);
+  pollOnce(loop);
+  CHECK(calls == 0);
   reader.remove();
   ::close(fds[0]);
 }
