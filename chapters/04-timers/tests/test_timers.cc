@@ -173,6 +173,16 @@ TEST_CASE("a timer in the past fires at once", "[ch04][timer]") {
   CHECK(timeDifference(firedAt, start) < 0.5);
 }
 
+TEST_CASE("the loop goes back to sleep after a timer fires", "[ch04][timer]") {
+  // The timerfd stays readable until it is read; a loop that forgot to read it would be woken
+  // by level-triggered epoll again and again, and never sleep.
+  testutil::LoopInThread runner;
+  std::promise<void> fired;
+  runner.loop()->runAfter(0.001, [&] { fired.set_value(); });
+  REQUIRE(fired.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(testutil::waitUntilSleeping(runner.tid()));
+}
+
 TEST_CASE("cancelling a fired or unknown timer does nothing", "[ch04][timer]") {
   EventLoop loop;
   Guard guard(loop, 5.0);

@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -100,6 +101,8 @@ TEST_CASE("an Acceptor on port 0 accepts and reports the peer", "[ch05][acceptor
   int client = connectTo(port);
   loop.loop();
   REQUIRE(accepted >= 0);
+  CHECK((::fcntl(accepted, F_GETFL) & O_NONBLOCK) != 0);
+  CHECK((::fcntl(accepted, F_GETFD) & FD_CLOEXEC) != 0);
   InetAddress clientAddr(sockets::getLocalAddr(client));
   CHECK(peer.toIpPort() == clientAddr.toIpPort());
   CHECK(InetAddress(sockets::getLocalAddr(accepted)).port() == port);
@@ -112,7 +115,9 @@ TEST_CASE("SO_REUSEPORT is set only when asked for", "[ch05][acceptor]") {
   testutil::ChildResult shared = testutil::runInChild([] {
     EventLoop loop;
     Acceptor first(&loop, InetAddress(0, true), true);
+    first.listen();  // two bound sockets may share a port anyway; two listening ones may not
     Acceptor second(&loop, first.listenAddress(), true);  // same port: fine with reuseport
+    second.listen();
   });
   CHECK(WIFEXITED(shared.status));
   CHECK(WEXITSTATUS(shared.status) == 0);

@@ -64,6 +64,14 @@ int sockets::accept(int sockfd, struct sockaddr_in* addr) {
       case ENFILE:
       case ENOBUFS:
       case ENOMEM:
+      // Network errors already pending on the new connection, which Linux reports from
+      // accept itself (accept(2), "Error handling"): the connection is gone, we are not.
+      case ENETDOWN:
+      case ENOPROTOOPT:
+      case EHOSTDOWN:
+      case ENONET:
+      case EHOSTUNREACH:
+      case ENETUNREACH:
         // Expected under load or by a peer's doing: the caller decides what to do.
         break;
       default:

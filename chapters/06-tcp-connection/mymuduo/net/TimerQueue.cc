@@ -37,12 +37,15 @@ struct timespec howMuchTimeFromNow(Timestamp when) {
   return ts;
 }
 
+// Must be read: the timerfd stays readable - and level-triggered epoll keeps reporting it -
+// until its expiration count is consumed.
 void readTimerfd(int timerfd) {
-  uint64_t howmany;
+  uint64_t howmany = 0;
   ssize_t n = ::read(timerfd, &howmany, sizeof howmany);
-  LOG_TRACE << "TimerQueue::handleRead() " << howmany;
   if (n != sizeof howmany) {
     LOG_ERROR << "TimerQueue::handleRead() reads " << n << " bytes instead of 8";
+  } else {
+    LOG_TRACE << "TimerQueue::handleRead() " << howmany;
   }
 }
 
