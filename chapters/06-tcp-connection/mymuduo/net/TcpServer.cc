@@ -15,6 +15,7 @@ TcpServer::TcpServer(EventLoop* loop, const InetAddress& listenAddr, std::string
     : loop_(loop),
       name_(std::move(name)),
       acceptor_(std::make_unique<Acceptor>(loop, listenAddr, option == kReusePort)),
+      ipPort_(acceptor_->listenAddress().toIpPort()),
       connectionCallback_(defaultConnectionCallback),
       messageCallback_(defaultMessageCallback) {
   acceptor_->setNewConnectionCallback(

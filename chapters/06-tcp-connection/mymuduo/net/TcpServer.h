@@ -34,7 +34,7 @@ class TcpServer : noncopyable {
   EventLoop* getLoop() const { return loop_; }
   /// The bound address; with port 0 asked, it carries the port the kernel chose.
   InetAddress listenAddress() const;
-  const std::string ipPort() const { return listenAddress().toIpPort(); }
+  const std::string& ipPort() const { return ipPort_; }
 
   /// Starts listening. Safe from any thread; calls after the first do nothing.
   void start();
@@ -56,6 +56,7 @@ class TcpServer : noncopyable {
   EventLoop* loop_;  // the acceptor loop
   const std::string name_;
   std::unique_ptr<Acceptor> acceptor_;
+  const std::string ipPort_;  // the bound address, read once: it names every connection
   ConnectionCallback connectionCallback_;
   MessageCallback messageCallback_;
   WriteCompleteCallback writeCompleteCallback_;
