@@ -3,6 +3,7 @@
 #include <semaphore.h>
 
 #include <cassert>
+#include <cerrno>
 
 #include "mymuduo/base/CurrentThread.h"
 
@@ -31,7 +32,9 @@ void Thread::start() {
     ::sem_post(&sem);  // after this, neither `this` nor `sem` may be touched
     func();
   });
-  ::sem_wait(&sem);
+  while (::sem_wait(&sem) != 0 && errno == EINTR) {
+    // a signal handler ran; the thread has not posted yet, keep waiting
+  }
   ::sem_destroy(&sem);
 }
 
