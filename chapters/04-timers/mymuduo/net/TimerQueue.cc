@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cassert>
+#include <cerrno>
 #include <cstring>
 #include <limits>
 
@@ -38,14 +39,15 @@ struct timespec howMuchTimeFromNow(Timestamp when) {
 }
 
 // Must be read: the timerfd stays readable - and level-triggered epoll keeps reporting it -
-// until its expiration count is consumed.
+// until its expiration count is consumed. EAGAIN is harmless: a callback that ran earlier in
+// this iteration re-armed the timerfd, and re-arming clears the count.
 void readTimerfd(int timerfd) {
   uint64_t howmany = 0;
   ssize_t n = ::read(timerfd, &howmany, sizeof howmany);
-  if (n != sizeof howmany) {
-    LOG_ERROR << "TimerQueue::handleRead() reads " << n << " bytes instead of 8";
-  } else {
+  if (n == sizeof howmany) {
     LOG_TRACE << "TimerQueue::handleRead() " << howmany;
+  } else if (!(n < 0 && errno == EAGAIN)) {
+    LOG_SYSERR << "TimerQueue::handleRead() reads " << n << " bytes instead of 8";
   }
 }
 
