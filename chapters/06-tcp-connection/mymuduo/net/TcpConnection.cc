@@ -94,7 +94,10 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
       if (savedErrno != EWOULDBLOCK) {
         LOG_SYSERR << "TcpConnection::sendInLoop";
         if (savedErrno == EPIPE || savedErrno == ECONNRESET) {
-          faultError = true;  // the peer is gone; handleClose follows from the poller
+          // The peer is gone. Stop further sends from writing (and logging) again; the
+          // poller reports the hang-up next, and handleClose() follows.
+          faultError = true;
+          setState(kDisconnecting);
         }
       }
     }

@@ -56,7 +56,9 @@ class TcpServer : noncopyable {
   EventLoop* loop_;  // the acceptor loop
   const std::string name_;
   std::unique_ptr<Acceptor> acceptor_;
-  const std::string ipPort_;  // the bound address, read once: it names every connection
+  // The bound address, read once from acceptor_ (so declared after it): it names every
+  // connection.
+  const std::string ipPort_;
   ConnectionCallback connectionCallback_;
   MessageCallback messageCallback_;
   WriteCompleteCallback writeCompleteCallback_;
