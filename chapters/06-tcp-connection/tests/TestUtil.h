@@ -16,6 +16,7 @@
 #include <functional>
 #include <future>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -115,6 +116,18 @@ class LoopInThread {
   std::chrono::steady_clock::time_point returnedAt_;
 };
 
+/// Checks pred every millisecond until it holds (true) or `limit` has passed (false); for
+/// state that another thread changes and that the test cannot be told about directly.
+inline bool waitFor(const std::function<bool()>& pred,
+                    std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
 /// A blocking client socket connected to 127.0.0.1:port. The kernel completes the handshake
 /// from the listen backlog, before the server calls accept.
 inline int connectTo(uint16_t port) {
@@ -138,7 +151,9 @@ inline void writeAll(int fd, const std::string& data) {
   }
 }
 
-/// Reads until EOF, an error (a reset), `limit` bytes, or `timeout`; returns what arrived.
+/// Reads until EOF, an error (a reset) or `limit` bytes, and returns what arrived. Neither
+/// of those within `timeout` throws: a peer that never closes must fail the test, never pass
+/// for one that did.
 inline std::string readUntilEof(int fd, size_t limit = SIZE_MAX,
                                 std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
   std::string received;
@@ -148,7 +163,10 @@ inline std::string readUntilEof(int fd, size_t limit = SIZE_MAX,
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     struct pollfd pfd = {fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) != 1) break;
+    if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) != 1) {
+      throw std::runtime_error("readUntilEof: no EOF after " + std::to_string(received.size()) +
+                               " bytes and " + std::to_string(timeout.count()) + " ms");
+    }
     ssize_t n = ::read(fd, buf, std::min(sizeof buf, limit - received.size()));
     if (n <= 0) break;
     received.append(buf, static_cast<size_t>(n));

@@ -1,5 +1,6 @@
-// TcpConnection and TcpServer over real loopback sockets. The server runs in a loop thread of
-// its own; the test thread is a plain blocking client.
+// TcpConnection's receive and close paths and the single-loop TcpServer, over real loopback
+// sockets. The server runs in a loop thread of its own; the test thread is a plain blocking
+// client.
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -7,287 +8,136 @@
 #include <catch2/catch.hpp>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "TestServer.h"
 #include "TestUtil.h"
-#include "mymuduo/base/Thread.h"
 #include "mymuduo/net/Buffer.h"
-#include "mymuduo/net/EventLoop.h"
 #include "mymuduo/net/TcpConnection.h"
-#include "mymuduo/net/TcpServer.h"
 
 using mymuduo::Timestamp;
 using mymuduo::net::Buffer;
-using mymuduo::net::EventLoop;
-using mymuduo::net::InetAddress;
 using mymuduo::net::TcpConnectionPtr;
 using mymuduo::net::TcpServer;
+using testutil::ConnectionEvents;
 using testutil::connectTo;
 using testutil::pattern;
 using testutil::readUntilEof;
+using testutil::TestServer;
 
 namespace {
 
-constexpr size_t kLarge = 16 * 1024 * 1024;  // far more than loopback socket buffers hold
+/// Everything one connection delivered to the message callback, handed over when it goes
+/// down.
+struct Collector {
+  std::string bytes;  // loop thread only until `done` is fulfilled
+  std::promise<std::string> done;
 
-/// A TcpServer on 127.0.0.1:<ephemeral> living in its own loop thread.
-class TestServer {
- public:
-  /// setup runs in the loop thread, before start().
-  explicit TestServer(const std::function<void(TcpServer&)>& setup) {
-    runSync([&] {
-      server_ = std::make_unique<TcpServer>(loop(), InetAddress(0, true), "test");
-      setup(*server_);
-      server_->start();
+  void install(TcpServer& s) {
+    s.setConnectionCallback([this](const TcpConnectionPtr& conn) {
+      if (!conn->connected()) done.set_value(bytes);
     });
-    port_ = server_->listenAddress().port();
-  }
-  ~TestServer() { stop(); }
-
-  EventLoop* loop() const { return runner_.loop(); }
-  uint16_t port() const { return port_; }
-  /// Destroys the server in its loop thread, live connections and all.
-  void stop() {
-    runSync([this] { server_.reset(); });
-  }
-  /// Waits until every task the loop had queued when we were called has run and been
-  /// destroyed (with the references it held). A task runs in a batch with the others queued
-  /// in the same iteration, and the batch is destroyed after its last task; so wait for one
-  /// batch to run our marker, then for the next.
-  void settle() {
-    runSync([] {});
-    runSync([] {});
-  }
-  /// Runs f in the loop thread and waits for it.
-  void runSync(const std::function<void()>& f) {
-    std::promise<void> done;
-    loop()->queueInLoop([&] {
-      f();
-      done.set_value();
+    s.setMessageCallback([this](const TcpConnectionPtr&, Buffer* buf, Timestamp) {
+      bytes += buf->retrieveAllAsString();
     });
-    done.get_future().wait();
   }
-
- private:
-  testutil::LoopInThread runner_;
-  std::unique_ptr<TcpServer> server_;
-  uint16_t port_ = 0;
-};
-
-void echo(const TcpConnectionPtr& conn, Buffer* buf, Timestamp) { conn->send(buf); }
-
-/// Counts connection ups and downs, and remembers the connection (without keeping it alive).
-struct ConnectionEvents {
-  std::atomic<int> ups{0};
-  std::atomic<int> downs{0};
-  std::promise<void> up;
-  std::promise<void> down;
-  std::weak_ptr<mymuduo::net::TcpConnection> last;  // written before `up` is fulfilled
-
-  void operator()(const TcpConnectionPtr& conn) {
-    if (conn->connected()) {
-      last = conn;
-      if (++ups == 1) up.set_value();
-    } else if (++downs == 1) {
-      down.set_value();
+  std::string wait() {
+    auto f = done.get_future();
+    if (f.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+      throw std::runtime_error("the connection did not go down");
     }
-  }
-  bool waitUp() {
-    return up.get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready;
-  }
-  bool waitDown() {
-    return down.get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+    return f.get();
   }
 };
 
 }  // namespace
 
-TEST_CASE("echo of 1 byte and 64 KB and 10 MB messages keeps every byte", "[ch06][tcpconnection]") {
-  TestServer server([](TcpServer& s) { s.setMessageCallback(echo); });
+TEST_CASE("1 byte and 64 KB and 10 MB messages arrive whole and in order",
+          "[ch06][tcpconnection]") {
   for (size_t size : {size_t{1}, size_t{64 * 1024}, size_t{10 * 1024 * 1024}}) {
     INFO("message of " << size << " bytes");
+    Collector collector;
+    TestServer server([&](TcpServer& s) { collector.install(s); });
     const std::string message = pattern(size);
     int fd = connectTo(server.port());
-    // Write from another thread while this one reads: neither side's buffers can hold 10 MB.
-    std::thread writer([&] {
-      testutil::writeAll(fd, message);
-      ::shutdown(fd, SHUT_WR);
-    });
-    std::string received = readUntilEof(fd);
-    writer.join();
+    testutil::writeAll(fd, message);
     ::close(fd);
+    std::string received = collector.wait();
     CHECK(received.size() == message.size());
     CHECK(received == message);
   }
 }
 
-TEST_CASE("send() of a temporary string from another thread delivers the exact bytes",
+TEST_CASE("bytes a message callback leaves in the buffer come back with the next data",
           "[ch06][tcpconnection]") {
-  std::promise<TcpConnectionPtr> connected;
-  TestServer server([&](TcpServer& s) {
-    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
-      if (conn->connected()) connected.set_value(conn);
-    });
-  });
-  int fd = connectTo(server.port());
-  TcpConnectionPtr conn = connected.get_future().get();
-
-  std::string expected;
-  for (int i = 0; i < 200; ++i) {
-    std::string line = std::to_string(i) + ":" + std::string(1000, static_cast<char>('a' + i % 26));
-    expected += line;
-    // The temporary dies as soon as send() returns; the loop thread writes later.
-    conn->send(std::string(line));
-  }
-  conn->shutdown();
-  conn.reset();
-  CHECK(readUntilEof(fd) == expected);
-  ::close(fd);
-}
-
-TEST_CASE("writing to a peer that has gone does not kill the process", "[ch06][tcpconnection]") {
-  ConnectionEvents events;
-  TestServer server([&](TcpServer& s) {
-    s.setConnectionCallback(std::ref(events));
-    s.setMessageCallback([](const TcpConnectionPtr& conn, Buffer* buf, Timestamp) {
-      buf->retrieveAll();
-      // Far more than the socket buffers hold: the rest is written as the peer reads, but
-      // the peer has closed, so a later write fails with EPIPE (SIGPIPE, were it not ignored).
-      for (int i = 0; i < 16; ++i) conn->send(pattern(1024 * 1024));
-    });
-  });
-  int fd = connectTo(server.port());
-  testutil::writeAll(fd, "go");
-  ::close(fd);
-  REQUIRE(events.waitDown());
-  CHECK(events.ups == 1);
-  CHECK(events.downs == 1);
-}
-
-TEST_CASE("a half-closed client still receives the whole reply", "[ch06][tcpconnection]") {
-  ConnectionEvents events;
-  TestServer server([&](TcpServer& s) {
-    s.setConnectionCallback(std::ref(events));
-    s.setMessageCallback([](const TcpConnectionPtr& conn, Buffer* buf, Timestamp) {
-      buf->retrieveAll();
-      conn->send(pattern(kLarge));
-    });
-  });
-  int fd = connectTo(server.port());
-  testutil::writeAll(fd, "request");
-  ::shutdown(fd, SHUT_WR);  // our EOF reaches the server while its reply is still queued
-  std::string reply = readUntilEof(fd);
-  ::close(fd);
-  CHECK(reply.size() == kLarge);
-  CHECK(reply == pattern(kLarge));
-  REQUIRE(events.waitDown());  // and then the server closed
-}
-
-TEST_CASE("shutdown() sends the queued output first", "[ch06][tcpconnection]") {
-  TestServer server([](TcpServer& s) {
-    s.setConnectionCallback([](const TcpConnectionPtr& conn) {
-      if (conn->connected()) {
-        conn->send(pattern(kLarge));
-        conn->shutdown();
-      }
-    });
-  });
-  int fd = connectTo(server.port());
-  std::string received = readUntilEof(fd);
-  ::close(fd);
-  CHECK(received.size() == kLarge);
-  CHECK(received == pattern(kLarge));
-}
-
-TEST_CASE("forceClose() closes at once and drops queued output", "[ch06][tcpconnection]") {
-  ConnectionEvents events;
-  TestServer server([&](TcpServer& s) {
-    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
-      events(conn);
-      if (conn->connected()) {
-        conn->send(pattern(kLarge));
-        conn->forceClose();
-      }
-    });
-  });
-  int fd = connectTo(server.port());
-  REQUIRE(events.waitDown());
-  std::string received = readUntilEof(fd);
-  ::close(fd);
-  CHECK(received.size() < kLarge);
-  CHECK(events.downs == 1);
-}
-
-TEST_CASE("the high-water mark callback fires once when queued output crosses it",
-          "[ch06][tcpconnection]") {
+  std::mutex mutex;
+  std::vector<std::string> lines;  // complete lines, guarded by mutex
   std::atomic<int> calls{0};
-  std::atomic<size_t> reported{0};
-  std::promise<void> allQueued;
-  constexpr size_t kMark = 1024 * 1024;
   TestServer server([&](TcpServer& s) {
-    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
-      if (!conn->connected()) return;
-      conn->setHighWaterMarkCallback(
-          [&](const TcpConnectionPtr&, size_t queued) {
-            ++calls;
-            reported = queued;
-          },
-          kMark);
-      for (int i = 0; i < 16; ++i) conn->send(pattern(kMark));
-      conn->getLoop()->queueInLoop([&] { allQueued.set_value(); });  // after the callback
-      conn->shutdown();
+    s.setMessageCallback([&](const TcpConnectionPtr&, Buffer* buf, Timestamp) {
+      // Consume complete lines only; a partial line stays for the next call.
+      while (const char* crlf = buf->findCRLF()) {
+        std::lock_guard<std::mutex> lock(mutex);
+        lines.push_back(std::string(buf->peek(), crlf));
+        buf->retrieveUntil(crlf + 2);
+      }
+      ++calls;
     });
   });
   int fd = connectTo(server.port());
-  allQueued.get_future().wait();  // we have read nothing yet: most of it is queued
-  std::string received = readUntilEof(fd);
+  int seen = 0;
+  // One write at a time, each read by the server before the next: three separate reads.
+  for (const char* piece : {"hel", "lo\r\nwor", "ld\r\n"}) {
+    testutil::writeAll(fd, piece);
+    REQUIRE(testutil::waitFor([&] { return calls > seen; }));
+    seen = calls;
+  }
   ::close(fd);
-  CHECK(received.size() == 16 * kMark);
-  CHECK(calls == 1);
-  CHECK(reported >= kMark);
-}
-
-TEST_CASE("a peer reset during a large write ends the connection cleanly",
-          "[ch06][tcpconnection]") {
-  ConnectionEvents events;
-  TestServer server([&](TcpServer& s) {
-    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
-      events(conn);
-      if (conn->connected()) conn->send(pattern(kLarge));
-    });
-  });
-  int fd = connectTo(server.port());
-  CHECK(readUntilEof(fd, 64 * 1024).size() == 64 * 1024);
-  struct linger lingerZero = {1, 0};  // close() now sends RST instead of FIN
-  REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lingerZero, sizeof lingerZero) == 0);
-  ::close(fd);
-  REQUIRE(events.waitDown());
-  server.settle();  // the queued connectDestroyed() has run
-  CHECK(events.downs == 1);
-  CHECK(events.last.expired());
+  std::lock_guard<std::mutex> lock(mutex);
+  CHECK(lines == std::vector<std::string>{"hello", "world"});
 }
 
 TEST_CASE("connection callbacks fire once each and the connection dies after the last",
           "[ch06][tcpconnection]") {
   ConnectionEvents events;
   std::atomic<bool> aliveInDownCallback{false};
+  std::promise<void> gotPing;
   TestServer server([&](TcpServer& s) {
     s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
       if (!conn->connected()) aliveInDownCallback = !events.last.expired();
       events(conn);
     });
-    s.setMessageCallback(echo);
+    s.setMessageCallback([&](const TcpConnectionPtr&, Buffer* buf, Timestamp) {
+      if (buf->retrieveAllAsString() == "ping") gotPing.set_value();
+    });
   });
   int fd = connectTo(server.port());
   testutil::writeAll(fd, "ping");
-  CHECK(readUntilEof(fd, 4) == "ping");
+  REQUIRE(gotPing.get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready);
   ::close(fd);
   REQUIRE(events.waitDown());
   server.settle();
   CHECK(events.ups == 1);
   CHECK(events.downs == 1);
   CHECK(aliveInDownCallback);
+  CHECK(events.last.expired());
+}
+
+TEST_CASE("a peer reset ends the connection cleanly", "[ch06][tcpconnection]") {
+  ConnectionEvents events;
+  TestServer server([&](TcpServer& s) { s.setConnectionCallback(std::ref(events)); });
+  int fd = connectTo(server.port());
+  REQUIRE(events.waitUp());
+  testutil::writeAll(fd, "some bytes the server reads");
+  struct linger lingerZero = {1, 0};  // close() now sends RST instead of FIN
+  REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lingerZero, sizeof lingerZero) == 0);
+  ::close(fd);
+  REQUIRE(events.waitDown());
+  server.settle();  // the queued connectDestroyed() has run
+  CHECK(events.downs == 1);
   CHECK(events.last.expired());
 }
 

@@ -23,10 +23,6 @@ using TimerCallback = std::function<void()>;
 /// (check conn->connected()).
 using ConnectionCallback = std::function<void(const TcpConnectionPtr&)>;
 using CloseCallback = std::function<void(const TcpConnectionPtr&)>;
-/// Called when the output buffer has been written out completely.
-using WriteCompleteCallback = std::function<void(const TcpConnectionPtr&)>;
-/// Called once when the queued output grows past the mark; the size is the queued bytes.
-using HighWaterMarkCallback = std::function<void(const TcpConnectionPtr&, size_t)>;
 /// Called with the connection's input buffer whenever data has arrived; the callback
 /// retrieves what it consumes and leaves the rest for the next call.
 using MessageCallback = std::function<void(const TcpConnectionPtr&, Buffer*, Timestamp)>;

@@ -56,7 +56,6 @@ void TcpServer::newConnection(int sockfd, const InetAddress& peerAddr) {
   connections_[connName] = conn;
   conn->setConnectionCallback(connectionCallback_);
   conn->setMessageCallback(messageCallback_);
-  conn->setWriteCompleteCallback(writeCompleteCallback_);
   conn->setCloseCallback([this](const TcpConnectionPtr& c) { removeConnection(c); });
   conn->getLoop()->runInLoop([conn] { conn->connectEstablished(); });
 }

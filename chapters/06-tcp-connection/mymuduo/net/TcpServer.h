@@ -19,7 +19,7 @@ class EventLoop;
 /// A TCP server: accepts connections and gives each one the user's callbacks.
 ///
 /// Owns its Acceptor and holds a TcpConnectionPtr for every open connection. In this chapter
-/// every connection lives in the server's own loop (one Reactor); chapter 07 adds IO threads.
+/// every connection lives in the server's own loop (one Reactor); chapter 08 adds IO threads.
 /// start() is safe from any thread and idempotent; the destructor must run in the loop thread,
 /// and closes every connection still open (each gets its disconnection callback).
 class TcpServer : noncopyable {
@@ -42,9 +42,6 @@ class TcpServer : noncopyable {
   /// Set these before start(); they are copied into every new connection.
   void setConnectionCallback(ConnectionCallback cb) { connectionCallback_ = std::move(cb); }
   void setMessageCallback(MessageCallback cb) { messageCallback_ = std::move(cb); }
-  void setWriteCompleteCallback(WriteCompleteCallback cb) {
-    writeCompleteCallback_ = std::move(cb);
-  }
 
  private:
   void newConnection(int sockfd, const InetAddress& peerAddr);
@@ -61,7 +58,6 @@ class TcpServer : noncopyable {
   const std::string ipPort_;
   ConnectionCallback connectionCallback_;
   MessageCallback messageCallback_;
-  WriteCompleteCallback writeCompleteCallback_;
   std::atomic<bool> started_{false};
   int nextConnId_ = 1;         // loop thread only
   ConnectionMap connections_;  // loop thread only

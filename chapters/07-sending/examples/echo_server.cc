@@ -37,7 +37,7 @@ int main(int argc, char* argv[]) {
     }
   }
   if (threads > 0) {
-    LOG_WARN << "--threads " << threads << ": IO threads arrive in chapter 07; using one loop";
+    LOG_WARN << "--threads " << threads << ": IO threads arrive in chapter 08; using one loop";
   }
 
   EventLoop loop;

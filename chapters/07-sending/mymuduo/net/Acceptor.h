@@ -1,0 +1,50 @@
+#pragma once
+
+#include <functional>
+
+#include "mymuduo/base/noncopyable.h"
+#include "mymuduo/net/Channel.h"
+#include "mymuduo/net/InetAddress.h"
+#include "mymuduo/net/Socket.h"
+
+namespace mymuduo {
+namespace net {
+
+class EventLoop;
+
+/// Accepts TCP connections on a listening socket and hands each new fd to a callback.
+///
+/// Owns the listening Socket, its Channel, and one spare fd kept open for the EMFILE case.
+/// Lives in one loop (the main Reactor's); listen() and the callback run in that loop's thread.
+/// The callback takes ownership of the new fd; without a callback the fd is closed.
+class Acceptor : noncopyable {
+ public:
+  using NewConnectionCallback = std::function<void(int sockfd, const InetAddress& peerAddr)>;
+
+  /// Binds at once (aborting if the address is in use); SO_REUSEPORT only when reuseport.
+  Acceptor(EventLoop* loop, const InetAddress& listenAddr, bool reuseport);
+  ~Acceptor();
+
+  void setNewConnectionCallback(NewConnectionCallback cb) {
+    newConnectionCallback_ = std::move(cb);
+  }
+
+  /// Starts listening. Must be called in the loop thread.
+  void listen();
+  bool listening() const { return listening_; }
+  /// The address actually bound: with port 0 asked, it carries the port the kernel chose.
+  InetAddress listenAddress() const;
+
+ private:
+  void handleRead();
+
+  EventLoop* loop_;
+  Socket acceptSocket_;
+  Channel acceptChannel_;
+  NewConnectionCallback newConnectionCallback_;
+  bool listening_ = false;
+  int idleFd_;  // a spare fd, given up to accept-and-close when we run out (EMFILE)
+};
+
+}  // namespace net
+}  // namespace mymuduo
