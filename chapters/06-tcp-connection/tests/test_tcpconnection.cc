@@ -1,5 +1,6 @@
 // TcpConnection and TcpServer over real loopback sockets. The server runs in a loop thread of
 // its own; the test thread is a plain blocking client.
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -300,5 +301,30 @@ TEST_CASE("destroying a TcpServer closes its live connections", "[ch06][tcpserve
   CHECK(events.downs == 1);
   CHECK(events.last.expired());
   CHECK(readUntilEof(fd).empty());  // the client sees EOF
+  ::close(fd);
+}
+
+TEST_CASE("a connection force-closed right before quit() is torn down before loop() returns",
+          "[ch06][tcpconnection]") {
+  EventLoop loop;  // in the test thread: loop() returns here, with no other thread involved
+  TcpServer server(&loop, InetAddress(0, true), "quitting");
+  std::weak_ptr<mymuduo::net::TcpConnection> seen;
+  server.setMessageCallback([&](const TcpConnectionPtr& conn, Buffer* buf, Timestamp) {
+    buf->retrieveAll();
+    seen = conn;
+    // forceClose() queues the close; the close queues connectDestroyed(): two more rounds
+    // of functors, both after quit().
+    conn->forceClose();
+    loop.quit();
+  });
+  server.start();
+  int fd = connectTo(server.listenAddress().port());
+  testutil::writeAll(fd, "x");
+  loop.loop();
+  CHECK(seen.expired());  // connectDestroyed() ran and dropped the last reference
+  struct pollfd pfd = {fd, POLLIN, 0};
+  REQUIRE(::poll(&pfd, 1, 5000) == 1);  // the server's socket is closed already
+  char c;
+  CHECK(::read(fd, &c, 1) == 0);  // EOF
   ::close(fd);
 }
