@@ -5,13 +5,20 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "TestUtil.h"
+#include "mymuduo/base/Logger.h"
 #include "mymuduo/base/Thread.h"
 #include "mymuduo/net/Channel.h"
 #include "mymuduo/net/EventLoop.h"
 
+using mymuduo::Logger;
 using mymuduo::Thread;
 using mymuduo::Timestamp;
 using mymuduo::net::Channel;
@@ -22,6 +29,33 @@ using Clock = std::chrono::steady_clock;
 // default, since its own helper thread makes every process multi-threaded; the child only
 // aborts, so allow it.
 extern "C" const char* __tsan_default_options() { return "die_after_fork=0"; }
+
+namespace {
+
+std::mutex g_logMutex;
+std::string g_log;  // guarded by g_logMutex
+
+/// Collects the log lines written while it lives.
+class LogCapture {
+ public:
+  LogCapture() {
+    std::lock_guard<std::mutex> lock(g_logMutex);
+    g_log.clear();
+    Logger::setOutput([](const char* msg, size_t len) {
+      std::lock_guard<std::mutex> guard(g_logMutex);
+      g_log.append(msg, len);
+    });
+  }
+  ~LogCapture() {
+    Logger::setOutput([](const char* msg, size_t len) { std::fwrite(msg, 1, len, stderr); });
+  }
+  bool contains(const std::string& text) const {
+    std::lock_guard<std::mutex> lock(g_logMutex);
+    return g_log.find(text) != std::string::npos;
+  }
+};
+
+}  // namespace
 
 TEST_CASE("a second EventLoop in one thread aborts with a clear message", "[ch02][eventloop]") {
   testutil::ChildResult r = testutil::runInChild([] {
@@ -158,4 +192,113 @@ TEST_CASE("a readable fd's channel gets its read callback in the loop", "[ch02][
   channel.remove();
   CHECK_FALSE(loop.hasChannel(&channel));
   ::close(fd);
+}
+
+TEST_CASE("functors queued after quit() still run before loop() returns", "[ch02][eventloop]") {
+  EventLoop loop;
+  std::vector<std::string> ran;  // loop thread only
+  loop.queueInLoop([&] {
+    loop.quit();
+    // Queued by a functor after quit(), and that one queues another.
+    loop.queueInLoop([&] {
+      ran.push_back("queued by a functor");
+      loop.queueInLoop([&] { ran.push_back("queued by that functor"); });
+    });
+    // Queued by another thread while the loop is still running this functor.
+    Thread other([&] { loop.queueInLoop([&] { ran.push_back("queued by another thread"); }); });
+    other.start();
+    other.join();
+  });
+  loop.wakeup();  // queued from the loop's own thread outside loop(): nothing woke it yet
+  loop.loop();
+  CHECK(ran == std::vector<std::string>{"queued by a functor", "queued by another thread",
+                                        "queued by that functor"});
+  CHECK(loop.queueSize() == 0);
+}
+
+TEST_CASE("a functor that re-queues itself forever cannot keep quit() from returning",
+          "[ch02][eventloop]") {
+  LogCapture log;
+  EventLoop loop;
+  int runs = 0;
+  std::function<void()> again = [&] {
+    ++runs;
+    loop.queueInLoop(again);
+  };
+  loop.queueInLoop([&] {
+    loop.quit();
+    again();
+  });
+  loop.wakeup();
+  loop.loop();  // returns: the queue is drained for a bounded number of rounds only
+  CHECK(runs > 1);
+  CHECK(loop.queueSize() == 1);
+  CHECK(log.contains("still queued"));
+}
+
+TEST_CASE("a functor that throws is logged and the rest of its batch still runs",
+          "[ch02][eventloop]") {
+  LogCapture log;
+  EventLoop loop;
+  std::vector<int> ran;
+  loop.queueInLoop([&] { ran.push_back(1); });
+  loop.queueInLoop([] { throw std::runtime_error("task 2 failed"); });
+  loop.queueInLoop([&] { ran.push_back(3); });
+  loop.queueInLoop([] { throw 4; });
+  loop.queueInLoop([&] {
+    ran.push_back(5);
+    loop.quit();
+  });
+  loop.wakeup();
+  REQUIRE_NOTHROW(loop.loop());
+  CHECK(ran == std::vector<int>{1, 3, 5});
+  CHECK(log.contains("ERROR EventLoop: a queued functor threw: task 2 failed"));
+  CHECK(log.contains("not a std::exception"));
+
+  // The loop is not left half-way through a batch: it runs again, and so do new functors.
+  loop.queueInLoop([&] {
+    ran.push_back(6);
+    loop.quit();
+  });
+  loop.wakeup();
+  REQUIRE_NOTHROW(loop.loop());
+  CHECK(ran == std::vector<int>{1, 3, 5, 6});
+}
+
+TEST_CASE("a channel callback that throws is logged and the loop goes on", "[ch02][channel]") {
+  LogCapture log;
+  EventLoop loop;
+  int fdA = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  int fdB = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  REQUIRE(fdA >= 0);
+  REQUIRE(fdB >= 0);
+  Channel a(&loop, fdA);
+  Channel b(&loop, fdB);
+  uint64_t value = 0;
+  a.setReadCallback([&](Timestamp) {
+    REQUIRE(::read(fdA, &value, sizeof value) == sizeof value);
+    throw std::runtime_error("channel A failed");
+  });
+  int readsB = 0;
+  b.setReadCallback([&](Timestamp) {
+    REQUIRE(::read(fdB, &value, sizeof value) == sizeof value);
+    ++readsB;
+    loop.quit();
+  });
+  a.enableReading();
+  b.enableReading();
+  uint64_t one = 1;
+  REQUIRE(::write(fdA, &one, sizeof one) == sizeof one);
+  REQUIRE(::write(fdB, &one, sizeof one) == sizeof one);
+  REQUIRE_NOTHROW(loop.loop());  // both fds are ready in the same poll
+  CHECK(readsB == 1);
+  CHECK(log.contains("ERROR Channel: the read callback threw: channel A failed"));
+
+  // Channel A is not stuck "handling an event": it can be removed and destroyed.
+  a.disableAll();
+  a.remove();
+  b.disableAll();
+  b.remove();
+  ::close(fdA);
+  ::close(fdB);
 }

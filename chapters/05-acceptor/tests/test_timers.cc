@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 #include <set>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -199,4 +200,16 @@ TEST_CASE("cancelling a fired or unknown timer does nothing", "[ch04][timer]") {
   loop.loop();
   CHECK_FALSE(guard.fired);
   CHECK(fired == 2);
+}
+
+TEST_CASE("a timer callback that throws is logged and the timers go on", "[ch04][timer]") {
+  std::atomic<int> ticks{0};
+  std::promise<void> fiveTicks;
+  testutil::LoopInThread runner;  // declared last: its loop stops before the above die
+  runner.loop()->runEvery(0.005, [&] {
+    if (++ticks == 5) fiveTicks.set_value();
+    throw std::runtime_error("tick failed");
+  });
+  // If the first throw skipped the re-arming, the timer would never fire again.
+  CHECK(fiveTicks.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
 }

@@ -1,12 +1,17 @@
+#include <pthread.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <csignal>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <system_error>
 #include <vector>
 
 #include "mymuduo/base/CurrentThread.h"
@@ -108,6 +113,54 @@ TEST_CASE("a Thread destroyed without join() lets its function finish", "[ch01][
   gate.release();
   for (int i = 0; i < 500 && !*done; ++i) ::usleep(10 * 1000);
   CHECK(done->load());
+}
+
+TEST_CASE("a Thread whose start() failed throws and can be destroyed or started again",
+          "[ch01][thread]") {
+  // Thread creation is made to fail by a process-wide default, so this runs in a child. (Lower
+  // RLIMIT_NPROC would not do: root, which CI runs as, is exempt from it.)
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::signal(SIGABRT, SIG_DFL);  // std::terminate kills the child; the parent judges
+    int failures = 0;
+    pthread_attr_t saved;
+    pthread_attr_t huge;
+    ::pthread_getattr_default_np(&saved);
+    ::pthread_attr_init(&huge);
+    // A default stack larger than the address space: the stack's mmap fails, so every
+    // pthread_create (and so every std::thread) fails with EAGAIN.
+    ::pthread_attr_setstacksize(&huge, size_t{1} << 50);
+    ::pthread_setattr_default_np(&huge);
+    {
+      Thread t([] {});
+      try {
+        t.start();
+        ++failures;  // it was supposed to throw
+      } catch (const std::system_error& e) {
+        if (e.code().value() != EAGAIN) ++failures;
+      }
+      if (t.started()) ++failures;
+    }  // destroyed after a failed start(): nothing to detach
+    {
+      std::atomic<bool> ran{false};
+      Thread t([&ran] { ran = true; });
+      try {
+        t.start();
+        ++failures;
+      } catch (const std::system_error&) {
+      }
+      ::pthread_setattr_default_np(&saved);
+      t.start();  // threads can be created again: a retry works
+      t.join();
+      if (!ran) ++failures;
+    }
+    ::_exit(failures);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));  // not killed by std::terminate's SIGABRT
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("CurrentThread::tid() is the kernel tid and stays the same", "[ch01][thread]") {

@@ -1,6 +1,7 @@
 // The send side of TcpConnection over real loopback sockets: send() from any thread, the
 // output buffer, write-complete and high-water-mark callbacks, shutdown() and forceClose().
 // The server runs in a loop thread of its own; the test thread is a plain blocking client.
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -198,4 +199,29 @@ TEST_CASE("a peer reset during a large write ends the connection cleanly",
   server.settle();  // the queued connectDestroyed() has run
   CHECK(events.downs == 1);
   CHECK(events.last.expired());
+}
+
+TEST_CASE("a connection force-closed right before quit() is torn down before loop() returns",
+          "[ch07][sending]") {
+  mymuduo::net::EventLoop loop;  // in the test thread: loop() returns here
+  TcpServer server(&loop, mymuduo::net::InetAddress(0, true), "quitting");
+  std::weak_ptr<mymuduo::net::TcpConnection> seen;
+  server.setMessageCallback([&](const TcpConnectionPtr& conn, Buffer* buf, Timestamp) {
+    buf->retrieveAll();
+    seen = conn;
+    // forceClose() queues the close; the close queues connectDestroyed(): two more rounds
+    // of functors, both after quit().
+    conn->forceClose();
+    loop.quit();
+  });
+  server.start();
+  int fd = connectTo(server.listenAddress().port());
+  testutil::writeAll(fd, "x");
+  loop.loop();
+  CHECK(seen.expired());  // connectDestroyed() ran and dropped the last reference
+  struct pollfd pfd = {fd, POLLIN, 0};
+  REQUIRE(::poll(&pfd, 1, 5000) == 1);  // the server's socket is closed already
+  char c;
+  CHECK(::read(fd, &c, 1) == 0);  // EOF
+  ::close(fd);
 }

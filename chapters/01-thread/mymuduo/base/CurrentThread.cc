@@ -6,7 +6,7 @@
 namespace mymuduo {
 namespace CurrentThread {
 
-thread_local int t_cachedTid = 0;
+__thread int t_cachedTid = 0;
 
 void cacheTid() {
   if (t_cachedTid == 0) {

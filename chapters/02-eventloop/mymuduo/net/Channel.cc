@@ -36,21 +36,25 @@ void Channel::remove() {
 void Channel::handleEvent(Timestamp receiveTime) {
   eventHandling_ = true;
   LOG_TRACE << "fd " << fd_ << " revents " << revents_;
+  // Each callback through invokeCallback(): one that throws is logged, and the others and
+  // the eventHandling_ reset still happen.
   if ((revents_ & POLLHUP) && !(revents_ & POLLIN)) {
     // The peer hung up and there is nothing left to read.
-    if (closeCallback_) closeCallback_();
+    if (closeCallback_) invokeCallback("Channel: the close callback", closeCallback_);
   }
   if (revents_ & POLLNVAL) {
     LOG_WARN << "Channel::handleEvent() POLLNVAL on fd " << fd_;
   }
   if (revents_ & (POLLERR | POLLNVAL)) {
-    if (errorCallback_) errorCallback_();
+    if (errorCallback_) invokeCallback("Channel: the error callback", errorCallback_);
   }
   if (revents_ & (POLLIN | POLLPRI | POLLRDHUP)) {
-    if (readCallback_) readCallback_(receiveTime);
+    if (readCallback_) {
+      invokeCallback("Channel: the read callback", [&] { readCallback_(receiveTime); });
+    }
   }
   if (revents_ & POLLOUT) {
-    if (writeCallback_) writeCallback_();
+    if (writeCallback_) invokeCallback("Channel: the write callback", writeCallback_);
   }
   eventHandling_ = false;
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <exception>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/net/Channel.h"
@@ -75,6 +76,16 @@ void EventLoop::loop() {
     currentActiveChannel_ = nullptr;
     eventHandling_ = false;
     doPendingFunctors();
+  }
+
+  // Functors queued by the last batch (a connection's teardown takes two) must still run:
+  // ~EventLoop would only destroy them. A batch holds what the previous one queued, so this
+  // ends, unless functors keep re-queueing themselves: kMaxExitRounds stops those.
+  for (int round = 0; round < kMaxExitRounds && doPendingFunctors(); ++round) {
+  }
+  if (size_t left = queueSize(); left > 0) {
+    LOG_ERROR << "EventLoop " << this << " stops with " << left
+              << " functor(s) still queued after " << kMaxExitRounds << " rounds";
   }
 
   LOG_DEBUG << "EventLoop " << this << " stop looping";
@@ -164,7 +175,7 @@ void EventLoop::handleRead() {
   }
 }
 
-void EventLoop::doPendingFunctors() {
+bool EventLoop::doPendingFunctors() {
   std::vector<Functor> functors;
   callingPendingFunctors_ = true;
   {
@@ -174,9 +185,20 @@ void EventLoop::doPendingFunctors() {
     functors.swap(pendingFunctors_);
   }
   for (const Functor& functor : functors) {
-    functor();
+    invokeCallback("EventLoop: a queued functor", functor);
   }
   callingPendingFunctors_ = false;
+  return !functors.empty();
+}
+
+void logCallbackException(const char* what) {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    LOG_ERROR << what << " threw: " << e.what();
+  } catch (...) {
+    LOG_ERROR << what << " threw an exception that is not a std::exception";
+  }
 }
 
 }  // namespace net

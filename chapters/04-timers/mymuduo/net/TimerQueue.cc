@@ -120,7 +120,9 @@ void TimerQueue::handleRead() {
   callingExpiredTimers_ = true;
   cancelingTimers_.clear();
   for (const auto& timer : expired) {
-    timer->run();
+    // Guarded one by one: a callback that threw must not skip the timers after it, or the
+    // reset() below that re-arms repeating timers and the timerfd.
+    invokeCallback("TimerQueue: a timer callback", [&timer] { timer->run(); });
   }
   callingExpiredTimers_ = false;
   reset(expired, now);

@@ -23,15 +23,22 @@ Thread::~Thread() {
 
 void Thread::start() {
   assert(!started_);
-  started_ = true;
   // tid_ is written by the new thread; sem_post/sem_wait order that write before our read.
   sem_t sem;
   ::sem_init(&sem, 0, 0);
-  thread_ = std::thread([this, &sem, func = func_] {
-    tid_ = CurrentThread::tid();
-    ::sem_post(&sem);  // after this, neither `this` nor `sem` may be touched
-    func();
-  });
+  try {
+    thread_ = std::thread([this, &sem, func = func_] {
+      tid_ = CurrentThread::tid();
+      ::sem_post(&sem);  // after this, neither `this` nor `sem` may be touched
+      func();
+    });
+  } catch (...) {
+    // No thread exists (std::system_error, e.g. EAGAIN): leave started_ false, so that the
+    // destructor has nothing to detach, and let the caller decide.
+    ::sem_destroy(&sem);
+    throw;
+  }
+  started_ = true;  // only now: a thread exists
   while (::sem_wait(&sem) != 0 && errno == EINTR) {
     // a signal handler ran; the thread has not posted yet, keep waiting
   }

@@ -34,7 +34,8 @@ class EventLoop : noncopyable {
   EventLoop();
   ~EventLoop();  // destroy in the loop thread, after loop() has returned
 
-  /// Runs the loop until quit(). Must be called in the loop thread.
+  /// Runs the loop until quit(). Must be called in the loop thread. Before it returns, it runs
+  /// the functors still queued, and those they queue in turn (up to kMaxExitRounds batches).
   void loop();
   /// Makes loop() return after the current iteration. Safe from any thread.
   void quit();
@@ -44,7 +45,8 @@ class EventLoop : noncopyable {
   /// How many times poll has returned. Loop thread only.
   int64_t iteration() const { return iteration_; }
 
-  /// Runs cb now if called in the loop thread, otherwise queues it. Safe from any thread.
+  /// Runs cb now if called in the loop thread (an exception then reaches the caller, as from
+  /// any direct call), otherwise queues it. Safe from any thread.
   void runInLoop(Functor cb);
   /// Queues cb to run in the loop thread after the current events are handled.
   /// Safe from any thread.
@@ -82,7 +84,10 @@ class EventLoop : noncopyable {
  private:
   void abortNotInLoopThread() const;
   void handleRead();  // drains the wakeup eventfd
-  void doPendingFunctors();
+  bool doPendingFunctors();  // false if there was nothing to run
+
+  // How many batches of functors loop() runs after quit() before it gives up on the rest.
+  static constexpr int kMaxExitRounds = 100;
 
   using ChannelList = std::vector<Channel*>;
 
@@ -105,6 +110,22 @@ class EventLoop : noncopyable {
   mutable std::mutex mutex_;
   std::vector<Functor> pendingFunctors_;  // guarded by mutex_
 };
+
+/// Logs the exception being handled, at ERROR with its what(); only inside a catch block.
+void logCallbackException(const char* what);
+
+/// How the loop calls code that is not its own (queued functors, channel callbacks, timer
+/// callbacks): an exception that escapes it is logged and dropped, so that it can neither
+/// leave the loop's own state half-updated nor skip the callbacks after it. `what` names the
+/// callback in the log line.
+template <typename F>
+void invokeCallback(const char* what, F&& f) {
+  try {
+    f();
+  } catch (...) {
+    logCallbackException(what);
+  }
+}
 
 }  // namespace net
 }  // namespace mymuduo

@@ -22,6 +22,9 @@ class Thread : noncopyable {
   ~Thread();
 
   /// Starts the thread and blocks until it has published its tid: a semaphore hand-off.
+  /// If no thread can be created, throws what std::thread throws (std::system_error, e.g.
+  /// EAGAIN when the process is out of threads or memory) and leaves the object not started:
+  /// it may be destroyed, or start() tried again.
   void start();
   void join();
 
