@@ -60,6 +60,14 @@ long cpuMillis(pid_t pid) {
   return (utime + stime) * 1000 / ::sysconf(_SC_CLK_TCK);
 }
 
+/// The scheduler state of a process ('R' running or runnable, 'S' asleep...), from /proc.
+char processState(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
+}
+
 }  // namespace
 
 TEST_CASE("InetAddress parses dotted decimal and rejects anything else", "[ch05][inetaddress]") {
@@ -220,6 +228,98 @@ TEST_CASE("out of fds (EMFILE) the acceptor neither spins nor stops serving", "[
   CHECK(greeted >= 1);
   CHECK(greeted + refused == kClients);
   CHECK(refused >= kClients - 4);
+  CHECK(lateResult == "ok\n");
+  CHECK(WIFEXITED(status));
+}
+
+TEST_CASE("out of fds with no spare fd the acceptor pauses instead of spinning", "[ch05][acceptor]") {
+  int toParent[2];
+  int toChild[2];
+  REQUIRE(::pipe(toParent) == 0);
+  REQUIRE(::pipe(toChild) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // The server: greets each connection with "ok\n" and closes it.
+    mymuduo::Logger::setLogLevel(mymuduo::Logger::FATAL);
+    EventLoop loop;
+    Channel control(&loop, toChild[0]);
+    // Two fillers, freed on command, then the listening socket at the lowest free fd.
+    int fillers[2] = {::dup(0), ::dup(0)};
+    int listenFd = ::dup(0);
+    ::close(listenFd);
+    Acceptor acceptor(&loop, InetAddress(0, true), false);
+    acceptor.setNewConnectionCallback([](int fd, const InetAddress&) {
+      (void)::write(fd, "ok\n", 3);
+      ::close(fd);
+    });
+    acceptor.listen();
+    control.setReadCallback([&](Timestamp) {
+      char command = 0;
+      if (::read(toChild[0], &command, 1) != 1 || command == 'q') {
+        loop.quit();
+      } else if (command == 'f') {
+        for (int fd : fillers) ::close(fd);
+        (void)::write(toParent[1], "d", 1);
+      }
+    });
+    control.enableReading();
+    // Every fd below the limit is in use, and the spare (opened after the listening socket)
+    // is at or above it: giving the spare up frees no fd that accept() may use, and opening
+    // it again fails. From the first EMFILE on, the acceptor has no spare.
+    struct rlimit rl;
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = static_cast<rlim_t>(listenFd + 1);
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+    uint16_t port = acceptor.listenAddress().port();
+    (void)::write(toParent[1], &port, sizeof port);
+    loop.loop();
+    control.disableAll();
+    control.remove();
+    ::_exit(0);
+  }
+
+  ::close(toParent[1]);
+  ::close(toChild[0]);
+  uint16_t port = 0;
+  REQUIRE(::read(toParent[0], &port, sizeof port) == sizeof port);
+  constexpr int kClients = 4;
+  std::vector<int> clients;
+  for (int i = 0; i < kClients; ++i) clients.push_back(connectTo(port));
+
+  // None of them can be accepted. Re-reading the readable listening socket at once would
+  // burn a core; pausing costs a wakeup every retry delay. A spinning server is runnable ('R')
+  // however busy the machine is, even when it gets little CPU; a paused one is asleep.
+  long cpuBefore = cpuMillis(pid);
+  int asleep = 0;
+  for (int i = 0; i < 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(6));
+    if (processState(pid) == 'S') ++asleep;
+  }
+  long cpuSpent = cpuMillis(pid) - cpuBefore;
+
+  // Free two fds: the server must take up accepting again, the waiting clients first.
+  REQUIRE(::write(toChild[1], "f", 1) == 1);
+  char done = 0;
+  REQUIRE(::read(toParent[0], &done, 1) == 1);
+  int greeted = 0;
+  for (int fd : clients) {
+    if (outcome(fd) == "ok\n") ++greeted;
+    ::close(fd);
+  }
+  int late = connectTo(port);
+  std::string lateResult = outcome(late);
+  ::close(late);
+
+  REQUIRE(::write(toChild[1], "q", 1) == 1);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(toParent[0]);
+  ::close(toChild[1]);
+
+  CHECK(cpuSpent < 100);
+  CHECK(asleep >= 40);
+  CHECK(greeted == kClients);
   CHECK(lateResult == "ok\n");
   CHECK(WIFEXITED(status));
 }

@@ -132,15 +132,21 @@ size_t EventLoop::queueSize() const {
 }
 
 TimerId EventLoop::runAt(Timestamp time, TimerCallback cb) {
+  // Timers run on the monotonic clock: the wall-clock deadline becomes a delay, here and now.
+  return runAfter(timeDifference(time, Timestamp::now()), std::move(cb));
+}
+
+TimerId EventLoop::runAt(std::chrono::steady_clock::time_point time, TimerCallback cb) {
   return timerQueue_->addTimer(std::move(cb), time, 0.0);
 }
 
 TimerId EventLoop::runAfter(double delay, TimerCallback cb) {
-  return runAt(addTime(Timestamp::now(), delay), std::move(cb));
+  return runAt(TimerClock::now() + toTimerDuration(delay), std::move(cb));
 }
 
 TimerId EventLoop::runEvery(double interval, TimerCallback cb) {
-  return timerQueue_->addTimer(std::move(cb), addTime(Timestamp::now(), interval), interval);
+  TimerClock::time_point first = TimerClock::now() + toTimerDuration(interval);
+  return timerQueue_->addTimer(std::move(cb), first, interval);
 }
 
 void EventLoop::cancel(TimerId timerId) { timerQueue_->cancel(timerId); }

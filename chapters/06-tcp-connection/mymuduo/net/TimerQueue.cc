@@ -27,14 +27,15 @@ int createTimerfd() {
 
 // timerfd takes a relative time; a timer already due is armed 100 us ahead, because an
 // all-zero it_value would disarm the timerfd instead of firing it.
-struct timespec howMuchTimeFromNow(Timestamp when) {
-  int64_t microseconds = when.microSecondsSinceEpoch() - Timestamp::now().microSecondsSinceEpoch();
-  if (microseconds < 100) {
-    microseconds = 100;
+struct timespec howMuchTimeFromNow(TimerClock::time_point when) {
+  using std::chrono::nanoseconds;
+  int64_t ns = std::chrono::duration_cast<nanoseconds>(when - TimerClock::now()).count();
+  if (ns < 100 * 1000) {
+    ns = 100 * 1000;
   }
   struct timespec ts;
-  ts.tv_sec = static_cast<time_t>(microseconds / Timestamp::kMicroSecondsPerSecond);
-  ts.tv_nsec = static_cast<long>((microseconds % Timestamp::kMicroSecondsPerSecond) * 1000);
+  ts.tv_sec = static_cast<time_t>(ns / 1000000000);
+  ts.tv_nsec = static_cast<long>(ns % 1000000000);
   return ts;
 }
 
@@ -51,7 +52,7 @@ void readTimerfd(int timerfd) {
   }
 }
 
-void resetTimerfd(int timerfd, Timestamp expiration) {
+void resetTimerfd(int timerfd, TimerClock::time_point expiration) {
   struct itimerspec newValue;
   std::memset(&newValue, 0, sizeof newValue);
   newValue.it_value = howMuchTimeFromNow(expiration);
@@ -74,12 +75,18 @@ TimerQueue::~TimerQueue() {
   ::close(timerfd_);
 }
 
-TimerId TimerQueue::addTimer(TimerCallback cb, Timestamp when, double interval) {
+TimerId TimerQueue::addTimer(TimerCallback cb, TimerClock::time_point when, double interval) {
   // The sequence is taken here so that the caller gets its TimerId at once, even when the
-  // timer itself is created later in the loop thread.
+  // timer itself is created later in the loop thread. It is pending until then: a cancel
+  // that reaches the loop first must be able to tell it from an id that is simply stale.
   int64_t sequence = Timer::nextSequence();
+  {
+    std::lock_guard<std::mutex> lock(pendingMutex_);
+    pendingAdds_.insert(sequence);
+  }
   loop_->runInLoop([this, cb = std::move(cb), when, interval, sequence]() mutable {
-    addTimerInLoop(std::make_unique<Timer>(std::move(cb), when, interval, sequence));
+    addTimerInLoop(std::make_unique<Timer>(std::move(cb), when, toTimerDuration(interval),
+                                             sequence));
   });
   return TimerId(sequence);
 }
@@ -90,7 +97,14 @@ void TimerQueue::cancel(TimerId timerId) {
 
 void TimerQueue::addTimerInLoop(std::unique_ptr<Timer> timer) {
   loop_->assertInLoopThread();
-  Timestamp expiration = timer->expiration();
+  {
+    std::lock_guard<std::mutex> lock(pendingMutex_);
+    pendingAdds_.erase(timer->sequence());
+  }
+  if (cancelledBeforeAdd_.erase(timer->sequence()) != 0) {
+    return;  // cancelled while this add waited in the queue: freed here, never run
+  }
+  TimerClock::time_point expiration = timer->expiration();
   if (insert(std::move(timer))) {
     resetTimerfd(timerfd_, expiration);
   }
@@ -104,31 +118,44 @@ void TimerQueue::cancelInLoop(TimerId timerId) {
     assert(n == 1);
     (void)n;
     activeTimers_.erase(active);
+  } else if (isPendingAdd(timerId.sequence())) {
+    // Its add is still queued: runInLoop() ran this cancel at once, in the loop thread, ahead
+    // of it. Remember the cancel, or the add would arm a cancelled timer.
+    cancelledBeforeAdd_.insert(timerId.sequence());
   } else if (callingExpiredTimers_) {
-    // It is running right now (perhaps cancelling itself): make sure it is not re-armed.
+    // It is in the running batch: not yet run (a callback cancels a later timer of the
+    // batch), or running right now (perhaps cancelling itself). It must neither run nor be
+    // re-armed.
     cancelingTimers_.insert(timerId.sequence());
   }
   assert(timers_.size() == activeTimers_.size());
 }
 
+bool TimerQueue::isPendingAdd(int64_t sequence) {
+  std::lock_guard<std::mutex> lock(pendingMutex_);
+  return pendingAdds_.count(sequence) != 0;
+}
+
 void TimerQueue::handleRead() {
   loop_->assertInLoopThread();
-  Timestamp now(Timestamp::now());
+  TimerClock::time_point now = TimerClock::now();
   readTimerfd(timerfd_);
 
   std::vector<std::unique_ptr<Timer>> expired = getExpired(now);
   callingExpiredTimers_ = true;
   cancelingTimers_.clear();
   for (const auto& timer : expired) {
-    // Guarded one by one: a callback that threw must not skip the timers after it, or the
-    // reset() below that re-arms repeating timers and the timerfd.
-    invokeCallback("TimerQueue: a timer callback", [&timer] { timer->run(); });
+    if (cancelingTimers_.count(timer->sequence()) == 0) {  // not cancelled by an earlier one
+      // Guarded one by one: a callback that threw must not skip the timers after it, or the
+      // reset() below that re-arms repeating timers and the timerfd.
+      invokeCallback("TimerQueue: a timer callback", [&timer] { timer->run(); });
+    }
   }
   callingExpiredTimers_ = false;
   reset(expired, now);
 }
 
-std::vector<std::unique_ptr<Timer>> TimerQueue::getExpired(Timestamp now) {
+std::vector<std::unique_ptr<Timer>> TimerQueue::getExpired(TimerClock::time_point now) {
   std::vector<std::unique_ptr<Timer>> expired;
   // Every key below (now, max) has expired, including all with expiration == now.
   auto end = timers_.lower_bound(Key(now, std::numeric_limits<int64_t>::max()));
@@ -141,7 +168,7 @@ std::vector<std::unique_ptr<Timer>> TimerQueue::getExpired(Timestamp now) {
   return expired;
 }
 
-void TimerQueue::reset(std::vector<std::unique_ptr<Timer>>& expired, Timestamp now) {
+void TimerQueue::reset(std::vector<std::unique_ptr<Timer>>& expired, TimerClock::time_point now) {
   for (auto& timer : expired) {
     if (timer->repeat() && cancelingTimers_.count(timer->sequence()) == 0) {
       timer->restart(now);
@@ -158,7 +185,7 @@ void TimerQueue::reset(std::vector<std::unique_ptr<Timer>>& expired, Timestamp n
 bool TimerQueue::insert(std::unique_ptr<Timer> timer) {
   loop_->assertInLoopThread();
   assert(timers_.size() == activeTimers_.size());
-  Timestamp when = timer->expiration();
+  TimerClock::time_point when = timer->expiration();
   bool earliestChanged = timers_.empty() || when < timers_.begin()->first.first;
   int64_t sequence = timer->sequence();
   timers_.emplace(Key(when, sequence), std::move(timer));

@@ -15,6 +15,10 @@ namespace net {
 
 namespace {
 int openIdleFd() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+// Long enough that a paused acceptor costs nothing, short enough that clients in the backlog
+// (whose connect has already succeeded) are served soon after fds are free again.
+constexpr double kAcceptRetrySeconds = 0.1;
 }  // namespace
 
 Acceptor::Acceptor(EventLoop* loop, const InetAddress& listenAddr, bool reuseport)
@@ -34,9 +38,10 @@ Acceptor::Acceptor(EventLoop* loop, const InetAddress& listenAddr, bool reusepor
 }
 
 Acceptor::~Acceptor() {
+  loop_->cancel(retryTimer_);
   acceptChannel_.disableAll();
   acceptChannel_.remove();
-  ::close(idleFd_);
+  if (idleFd_ >= 0) ::close(idleFd_);
 }
 
 void Acceptor::listen() {
@@ -63,17 +68,35 @@ void Acceptor::handleRead() {
   } else {
     int savedErrno = errno;  // logging may change errno
     LOG_SYSERR << "in Acceptor::handleRead";
-    if (savedErrno == EMFILE) {
+    if (savedErrno == EMFILE && idleFd_ >= 0) {
       // Out of fds: the pending connection stays in the backlog, the listening socket stays
       // readable, and a level-triggered poller would wake us again at once, forever. Give up
       // the spare fd, accept the connection, close it (the peer sees the refusal), and take
-      // the spare back.
+      // the spare back - which fails if another thread took the fd meanwhile: then -1, and
+      // the next EMFILE pauses instead.
       ::close(idleFd_);
       idleFd_ = ::accept(acceptSocket_.fd(), nullptr, nullptr);
       if (idleFd_ >= 0) ::close(idleFd_);
       idleFd_ = openIdleFd();
+    } else if (savedErrno == EMFILE || savedErrno == ENFILE || savedErrno == ENOBUFS ||
+               savedErrno == ENOMEM) {
+      // No spare, or a shortage that closing one fd of ours does not cure (ENFILE is the
+      // whole system's file table; ENOBUFS and ENOMEM are kernel memory). Same spin danger.
+      pauseAccepting();
     }
   }
+}
+
+void Acceptor::pauseAccepting() {
+  acceptChannel_.disableReading();
+  retryTimer_ = loop_->runAfter(kAcceptRetrySeconds, [this] { resumeAccepting(); });
+}
+
+void Acceptor::resumeAccepting() {
+  if (idleFd_ < 0) {
+    idleFd_ = openIdleFd();  // fds may be free again; if not, the next EMFILE pauses again
+  }
+  acceptChannel_.enableReading();
 }
 
 }  // namespace net
