@@ -142,7 +142,7 @@ TEST_CASE("a peer reset ends the connection cleanly", "[ch06][tcpconnection]") {
   CHECK(events.last.expired());
 }
 
-TEST_CASE("a peer reset is logged as a warning, not an error", "[ch06][tcpconnection]") {
+TEST_CASE("a peer reset is logged as a warning and not as an error", "[ch06][tcpconnection]") {
   // In a child, whose output we capture: the server's log lines are what is under test.
   auto child = testutil::runInChild([] {
     mymuduo::Logger::setLogLevel(mymuduo::Logger::INFO);

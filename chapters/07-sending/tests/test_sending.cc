@@ -245,8 +245,7 @@ TEST_CASE("the high-water mark callback fires once when queued output crosses it
   CHECK(reported >= kMark);
 }
 
-TEST_CASE("a peer reset during a large write ends the connection cleanly",
-          "[ch07][sending]") {
+TEST_CASE("a peer reset during a large write ends the connection cleanly", "[ch07][sending]") {
   ConnectionEvents events;
   TestServer server([&](TcpServer& s) {
     s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
@@ -395,9 +394,8 @@ TEST_CASE("with a half-close callback a late reply reaches the half-closed peer"
         });
       });
     });
-    s.setMessageCallback([](const TcpConnectionPtr&, Buffer* buf, Timestamp) {
-      buf->retrieveAll();
-    });
+    s.setMessageCallback(
+        [](const TcpConnectionPtr&, Buffer* buf, Timestamp) { buf->retrieveAll(); });
   });
   int fd = connectTo(server.port());
   testutil::writeAll(fd, "request");
@@ -411,7 +409,7 @@ TEST_CASE("with a half-close callback a late reply reaches the half-closed peer"
   CHECK(events.last.expired());
 }
 
-TEST_CASE("the write-complete callback fires once per drained reply, in the loop thread",
+TEST_CASE("the write-complete callback fires once per drained reply and in the loop thread",
           "[ch07][sending]") {
   std::atomic<int> completions{0};
   std::atomic<int> early{0};  // calls with output still queued or from another thread
