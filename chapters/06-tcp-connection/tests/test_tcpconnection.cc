@@ -15,6 +15,7 @@
 
 #include "TestServer.h"
 #include "TestUtil.h"
+#include "mymuduo/base/Logger.h"
 #include "mymuduo/net/Buffer.h"
 #include "mymuduo/net/TcpConnection.h"
 
@@ -139,6 +140,31 @@ TEST_CASE("a peer reset ends the connection cleanly", "[ch06][tcpconnection]") {
   server.settle();  // the queued connectDestroyed() has run
   CHECK(events.downs == 1);
   CHECK(events.last.expired());
+}
+
+TEST_CASE("a peer reset is logged as a warning and not as an error", "[ch06][tcpconnection]") {
+  // In a child, whose output we capture: the server's log lines are what is under test.
+  auto child = testutil::runInChild([] {
+    mymuduo::Logger::setLogLevel(mymuduo::Logger::INFO);
+    ConnectionEvents events;
+    bool down = false;
+    {
+      TestServer server([&](TcpServer& s) { s.setConnectionCallback(std::ref(events)); });
+      int fd = connectTo(server.port());
+      if (!events.waitUp()) ::_exit(2);
+      testutil::writeAll(fd, "some bytes");
+      struct linger lingerZero = {1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lingerZero, sizeof lingerZero);
+      ::close(fd);  // sends RST
+      down = events.waitDown();
+    }
+    ::_exit(down ? 0 : 3);
+  });
+  INFO(child.output);
+  REQUIRE(WIFEXITED(child.status));
+  REQUIRE(WEXITSTATUS(child.status) == 0);
+  CHECK(child.output.find("Connection reset by peer") != std::string::npos);
+  CHECK(child.output.find(" ERROR ") == std::string::npos);
 }
 
 TEST_CASE("destroying a TcpServer closes its live connections", "[ch06][tcpserver]") {

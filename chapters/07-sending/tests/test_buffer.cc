@@ -1,6 +1,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -78,6 +81,38 @@ TEST_CASE("Buffer grows when it must and moves data to the front when it can", "
   CHECK(buf.internalCapacity() > capacity);
   CHECK(buf.retrieveAllAsString() ==
         std::string(100, 'a') + std::string(900, 'b') + std::string(2000, 'c'));
+}
+
+TEST_CASE("Buffer refuses a length that cannot fit instead of wrapping around", "[ch06][buffer]") {
+  // In a child: a buffer whose size arithmetic wraps shrinks its vector and then writes past
+  // the end, or fails an assert; either must fail this test, not end the test program.
+  auto child = testutil::runInChild([] {
+    const std::string content = testutil::pattern(100);
+    const char source[16] = {};
+    int failures = 0;
+    for (size_t len : {SIZE_MAX, SIZE_MAX - 10, SIZE_MAX - 100, SIZE_MAX / 2 + 1}) {
+      for (bool viaAppend : {false, true}) {
+        Buffer buf;
+        buf.append(content);
+        try {
+          // append() reads len bytes from source only if it wrongly accepts the length.
+          viaAppend ? buf.append(source, len) : buf.ensureWritableBytes(len);
+          std::printf("len %zu accepted\n", len);
+          ++failures;
+        } catch (const std::length_error&) {
+          if (buf.retrieveAllAsString() != content) {
+            std::printf("len %zu changed the content\n", len);
+            ++failures;
+          }
+        }
+      }
+    }
+    std::fflush(stdout);
+    ::_exit(failures == 0 ? 0 : 1);
+  });
+  INFO(child.output);
+  REQUIRE(WIFEXITED(child.status));
+  CHECK(WEXITSTATUS(child.status) == 0);
 }
 
 TEST_CASE("Buffer readFd reads a 200 KB message into a small buffer in one call",

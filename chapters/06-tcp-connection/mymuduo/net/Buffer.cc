@@ -3,6 +3,7 @@
 #include <sys/uio.h>
 
 #include <cerrno>
+#include <stdexcept>
 
 namespace mymuduo {
 namespace net {
@@ -72,6 +73,12 @@ void Buffer::prepend(const void* data, size_t len) {
 }
 
 void Buffer::makeSpace(size_t len) {
+  // len comes from the caller. Past this check, writerIndex_ + len (and len + kCheapPrepend,
+  // as writerIndex_ >= kCheapPrepend) cannot wrap around to a small size that would shrink the
+  // vector and let the write run off its end.
+  if (len > buffer_.max_size() - writerIndex_) {
+    throw std::length_error("Buffer::makeSpace: " + std::to_string(len) + " bytes do not fit");
+  }
   if (writableBytes() + prependableBytes() < len + kCheapPrepend) {
     // Even moving the content to the front would not free enough room: grow.
     buffer_.resize(writerIndex_ + len);

@@ -54,6 +54,8 @@ class Buffer {
   std::string retrieveAsString(size_t len);
   std::string retrieveAllAsString() { return retrieveAsString(readableBytes()); }
 
+  /// append() and ensureWritableBytes() throw std::length_error, and change nothing, when
+  /// len bytes could never fit.
   void append(std::string_view data) { append(data.data(), data.size()); }
   void append(const void* data, size_t len);
   void ensureWritableBytes(size_t len);

@@ -91,7 +91,14 @@ void sockets::close(int sockfd) {
 
 void sockets::shutdownWrite(int sockfd) {
   if (::shutdown(sockfd, SHUT_WR) < 0) {
-    LOG_SYSERR << "sockets::shutdownWrite";
+    int savedErrno = errno;  // logging may change errno
+    if (savedErrno == ENOTCONN) {
+      // The peer reset the connection first: there is no writing half left to close, and
+      // that is the peer's doing, not an error of ours.
+      LOG_WARN << "sockets::shutdownWrite - " << strerror_tl(savedErrno);
+    } else {
+      LOG_SYSERR << "sockets::shutdownWrite";
+    }
   }
 }
 

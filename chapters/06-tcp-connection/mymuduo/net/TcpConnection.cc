@@ -12,6 +12,14 @@
 namespace mymuduo {
 namespace net {
 
+namespace {
+
+// The peer reset the connection (ECONNRESET; EPIPE when the reset reached a socket that had
+// already seen its FIN). That is the peer's doing, not a fault of ours: a warning, not an error.
+bool isPeerReset(int err) { return err == ECONNRESET || err == EPIPE; }
+
+}  // namespace
+
 void defaultConnectionCallback(const TcpConnectionPtr& conn) {
   LOG_TRACE << conn->localAddress().toIpPort() << " -> " << conn->peerAddress().toIpPort() << " is "
             << (conn->connected() ? "UP" : "DOWN");
@@ -71,8 +79,12 @@ void TcpConnection::handleRead(Timestamp receiveTime) {
   } else if (n == 0) {
     handleClose();  // the peer closed (or half-closed: we have nothing to send it anyway)
   } else if (savedErrno != EAGAIN && savedErrno != EINTR) {
-    errno = savedErrno;
-    LOG_SYSERR << "TcpConnection::handleRead [" << name_ << "]";
+    if (isPeerReset(savedErrno)) {
+      LOG_WARN << "TcpConnection::handleRead [" << name_ << "] - " << strerror_tl(savedErrno);
+    } else {
+      errno = savedErrno;
+      LOG_SYSERR << "TcpConnection::handleRead [" << name_ << "]";
+    }
     handleClose();
   }
 }
@@ -91,8 +103,13 @@ void TcpConnection::handleClose() {
 
 void TcpConnection::handleError() {
   int err = sockets::getSocketError(channel_->fd());
-  LOG_ERROR << "TcpConnection::handleError [" << name_ << "] - SO_ERROR = " << err << " "
-            << strerror_tl(err);
+  if (isPeerReset(err)) {
+    LOG_WARN << "TcpConnection::handleError [" << name_ << "] - SO_ERROR = " << err << " "
+             << strerror_tl(err);
+  } else {
+    LOG_ERROR << "TcpConnection::handleError [" << name_ << "] - SO_ERROR = " << err << " "
+              << strerror_tl(err);
+  }
 }
 
 const char* TcpConnection::stateToString() const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,7 +60,7 @@ class TcpServer : noncopyable {
   ConnectionCallback connectionCallback_;
   MessageCallback messageCallback_;
   std::atomic<bool> started_{false};
-  int nextConnId_ = 1;         // loop thread only
+  uint64_t nextConnId_ = 1;    // loop thread only; 64 bits never wrap in practice
   ConnectionMap connections_;  // loop thread only
 };
 

@@ -27,6 +27,8 @@ using CloseCallback = std::function<void(const TcpConnectionPtr&)>;
 using WriteCompleteCallback = std::function<void(const TcpConnectionPtr&)>;
 /// Called once when the queued output grows past the mark; the size is the queued bytes.
 using HighWaterMarkCallback = std::function<void(const TcpConnectionPtr&, size_t)>;
+/// Called when the peer has half-closed and the connection stays open for writing.
+using HalfCloseCallback = std::function<void(const TcpConnectionPtr&)>;
 /// Called with the connection's input buffer whenever data has arrived; the callback
 /// retrieves what it consumes and leaves the rest for the next call.
 using MessageCallback = std::function<void(const TcpConnectionPtr&, Buffer*, Timestamp)>;

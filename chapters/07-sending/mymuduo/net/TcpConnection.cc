@@ -1,6 +1,6 @@
 #include "mymuduo/net/TcpConnection.h"
 
-#include <unistd.h>
+#include <sys/socket.h>
 
 #include <cassert>
 #include <cerrno>
@@ -13,6 +13,14 @@
 
 namespace mymuduo {
 namespace net {
+
+namespace {
+
+// The peer reset the connection (ECONNRESET; EPIPE when the reset reached a socket that had
+// already seen its FIN). That is the peer's doing, not a fault of ours: a warning, not an error.
+bool isPeerReset(int err) { return err == ECONNRESET || err == EPIPE; }
+
+}  // namespace
 
 void defaultConnectionCallback(const TcpConnectionPtr& conn) {
   LOG_TRACE << conn->localAddress().toIpPort() << " -> " << conn->peerAddress().toIpPort() << " is "
@@ -82,7 +90,7 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
   bool faultError = false;
   // Nothing queued: try to write directly, and queue only what the kernel does not take.
   if (!channel_->isWriting() && outputBuffer_.readableBytes() == 0) {
-    nwrote = ::write(channel_->fd(), data, len);
+    nwrote = writeSome(data, len);
     if (nwrote >= 0) {
       remaining = len - static_cast<size_t>(nwrote);
       if (remaining == 0 && writeCompleteCallback_) {
@@ -91,14 +99,18 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
     } else {
       nwrote = 0;
       int savedErrno = errno;  // logging may change errno
-      if (savedErrno != EWOULDBLOCK) {
-        LOG_SYSERR << "TcpConnection::sendInLoop";
-        if (savedErrno == EPIPE || savedErrno == ECONNRESET) {
-          // The peer is gone. Stop further sends from writing (and logging) again; the
-          // poller reports the hang-up next, and handleClose() follows.
-          faultError = true;
-          setState(kDisconnecting);
+      if (isPeerReset(savedErrno)) {
+        LOG_WARN << "TcpConnection::sendInLoop [" << name_ << "] - " << strerror_tl(savedErrno);
+        // The peer is gone. Stop further sends from writing (and logging) again. The poller
+        // reports the hang-up next and handleClose() follows - unless we stopped reading after
+        // the peer's EOF: then nothing would, so close from here.
+        faultError = true;
+        setState(kDisconnecting);
+        if (peerHalfClosed_) {
+          loop_->queueInLoop([self = shared_from_this()] { self->handleClose(); });
         }
+      } else if (savedErrno != EWOULDBLOCK) {
+        LOG_SYSERR << "TcpConnection::sendInLoop [" << name_ << "]";
       }
     }
   }
@@ -127,16 +139,25 @@ void TcpConnection::shutdown() {
 
 void TcpConnection::shutdownInLoop() {
   loop_->assertInLoopThread();
+  if (state_ == kDisconnected) return;  // closed while this was queued: no FIN to send
   if (!channel_->isWriting()) {
     // Nothing queued. Otherwise handleWrite() calls us again when the output is drained.
     socket_->shutdownWrite();
+    // Both halves are closed now: nothing more can happen on this connection.
+    if (peerHalfClosed_) handleClose();
   }
 }
 
 void TcpConnection::forceClose() {
-  if (state_ == kConnected || state_ == kDisconnecting) {
-    setState(kDisconnecting);
-    loop_->queueInLoop([self = shared_from_this()] { self->forceCloseInLoop(); });
+  // Only the loop thread may set kDisconnected, and no other thread may overwrite it: after
+  // a plain check-then-store (we read kConnected, the loop closes, we store kDisconnecting)
+  // the queued forceCloseInLoop() would close the connection a second time.
+  StateE state = state_;
+  while (state == kConnected || state == kDisconnecting) {
+    if (state_.compare_exchange_weak(state, kDisconnecting)) {
+      loop_->queueInLoop([self = shared_from_this()] { self->forceCloseInLoop(); });
+      return;
+    }
   }
 }
 
@@ -176,17 +197,27 @@ void TcpConnection::handleRead(Timestamp receiveTime) {
   if (n > 0) {
     messageCallback_(shared_from_this(), &inputBuffer_, receiveTime);
   } else if (n == 0) {
-    if (channel_->isWriting()) {
-      // The peer half-closed (shutdown(SHUT_WR)) but still waits for our reply. Stop
-      // reading - EOF would be reported on every poll - and close once the output is out.
+    // EOF: the peer closed, or only half-closed (shutdown(SHUT_WR)) and waits for our reply.
+    // Either way stop reading: EOF would be reported on every poll.
+    if (halfCloseCallback_ && state_ == kConnected) {
+      // The user keeps the connection open for a reply and ends it with shutdown().
+      peerHalfClosed_ = true;
+      channel_->disableReading();
+      halfCloseCallback_(shared_from_this());
+    } else if (channel_->isWriting()) {
+      // Write out what is queued, then close; a reply sent after this point is dropped.
       peerHalfClosed_ = true;
       channel_->disableReading();
     } else {
       handleClose();
     }
   } else if (savedErrno != EAGAIN && savedErrno != EINTR) {
-    errno = savedErrno;
-    LOG_SYSERR << "TcpConnection::handleRead [" << name_ << "]";
+    if (isPeerReset(savedErrno)) {
+      LOG_WARN << "TcpConnection::handleRead [" << name_ << "] - " << strerror_tl(savedErrno);
+    } else {
+      errno = savedErrno;
+      LOG_SYSERR << "TcpConnection::handleRead [" << name_ << "]";
+    }
     handleClose();
   }
 }
@@ -197,7 +228,7 @@ void TcpConnection::handleWrite() {
     LOG_TRACE << "Connection fd = " << channel_->fd() << " is down, no more writing";
     return;
   }
-  ssize_t n = ::write(channel_->fd(), outputBuffer_.peek(), outputBuffer_.readableBytes());
+  ssize_t n = writeSome(outputBuffer_.peek(), outputBuffer_.readableBytes());
   if (n > 0) {
     outputBuffer_.retrieve(static_cast<size_t>(n));
     if (outputBuffer_.readableBytes() == 0) {
@@ -205,16 +236,30 @@ void TcpConnection::handleWrite() {
       if (writeCompleteCallback_) {
         loop_->queueInLoop([self = shared_from_this()] { self->writeCompleteCallback_(self); });
       }
-      if (peerHalfClosed_) {
-        handleClose();
-      } else if (state_ == kDisconnecting) {
+      if (state_ == kDisconnecting) {
         shutdownInLoop();
+      } else if (peerHalfClosed_ && !halfCloseCallback_) {
+        handleClose();
       }
     }
+  } else if (n == 0) {
+    // Only an empty output buffer writes nothing, and then errno was not set by this call.
+    LOG_ERROR << "TcpConnection::handleWrite [" << name_ << "] with nothing to write";
   } else if (errno != EWOULDBLOCK && errno != EINTR) {
-    LOG_SYSERR << "TcpConnection::handleWrite [" << name_ << "]";
-    handleClose();  // EPIPE, ECONNRESET: the peer is gone and so is our output
+    int savedErrno = errno;  // logging may change errno
+    if (isPeerReset(savedErrno)) {
+      LOG_WARN << "TcpConnection::handleWrite [" << name_ << "] - " << strerror_tl(savedErrno);
+    } else {
+      LOG_SYSERR << "TcpConnection::handleWrite [" << name_ << "]";
+    }
+    handleClose();  // the peer is gone and so is our output
   }
+}
+
+ssize_t TcpConnection::writeSome(const void* data, size_t len) {
+  // MSG_NOSIGNAL: a write to a peer that has gone fails with EPIPE and raises no SIGPIPE, whose
+  // default action ends the process - whatever the rest of the program does with the signal.
+  return ::send(channel_->fd(), data, len, MSG_NOSIGNAL);
 }
 
 void TcpConnection::handleClose() {
@@ -231,8 +276,13 @@ void TcpConnection::handleClose() {
 
 void TcpConnection::handleError() {
   int err = sockets::getSocketError(channel_->fd());
-  LOG_ERROR << "TcpConnection::handleError [" << name_ << "] - SO_ERROR = " << err << " "
-            << strerror_tl(err);
+  if (isPeerReset(err)) {
+    LOG_WARN << "TcpConnection::handleError [" << name_ << "] - SO_ERROR = " << err << " "
+             << strerror_tl(err);
+  } else {
+    LOG_ERROR << "TcpConnection::handleError [" << name_ << "] - SO_ERROR = " << err << " "
+              << strerror_tl(err);
+  }
 }
 
 const char* TcpConnection::stateToString() const {

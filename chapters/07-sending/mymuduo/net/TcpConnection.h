@@ -25,7 +25,9 @@ class Socket;
 /// code may hold it as long as it likes, and every task sent to the loop holds it too
 /// (shared_from_this), so the object outlives anything that can still touch it.
 /// Thread safety: send(), shutdown() and forceClose() are safe from any thread; the copy of
-/// the bytes is made before send() returns. Everything else runs in the loop thread.
+/// the bytes is made before send() returns. Everything else runs in the loop thread. Only
+/// the loop thread sets kDisconnected, and other threads change the state only by a
+/// compare-and-swap that never replaces it.
 class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnection> {
  public:
   /// Made by TcpServer/TcpClient from a connected fd, which it takes over.
@@ -63,6 +65,12 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
     highWaterMarkCallback_ = std::move(cb);
     highWaterMark_ = highWaterMark;
   }
+  /// Half-close. When the peer shuts down its writing half we read EOF. By default the
+  /// connection then closes as soon as the output queued at that moment is written, so a reply
+  /// produced later (by a timer, another thread) is dropped. With this callback set, the
+  /// connection stops reading, calls it, and stays open for writing until the user calls
+  /// shutdown() or forceClose() - it is the user's to end. Set it in the connection callback.
+  void setHalfCloseCallback(HalfCloseCallback cb) { halfCloseCallback_ = std::move(cb); }
   /// For the owning server or client only.
   void setCloseCallback(CloseCallback cb) { closeCallback_ = std::move(cb); }
 
@@ -84,14 +92,15 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void sendInLoop(const void* data, size_t len);
   void shutdownInLoop();
   void forceCloseInLoop();
+  ssize_t writeSome(const void* data, size_t len);
   void setState(StateE s) { state_ = s; }
   const char* stateToString() const;
 
   EventLoop* const loop_;
   const std::string name_;
   std::atomic<StateE> state_{kConnecting};
-  /// The peer has closed its writing half while our output was still queued: we stop reading
-  /// and close only once that output is written (loop thread only).
+  /// We read the peer's EOF but stay open: for the output queued then, or for the user's
+  /// reply if halfCloseCallback_ is set. Reading is off (loop thread only).
   bool peerHalfClosed_ = false;
   std::unique_ptr<Socket> socket_;
   std::unique_ptr<Channel> channel_;
@@ -102,6 +111,7 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   MessageCallback messageCallback_;
   WriteCompleteCallback writeCompleteCallback_;
   HighWaterMarkCallback highWaterMarkCallback_;
+  HalfCloseCallback halfCloseCallback_;
   CloseCallback closeCallback_;
   size_t highWaterMark_ = 64 * 1024 * 1024;
 
