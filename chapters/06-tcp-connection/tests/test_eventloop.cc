@@ -7,9 +7,11 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "TestUtil.h"
@@ -301,4 +303,20 @@ TEST_CASE("a channel callback that throws is logged and the loop goes on", "[ch0
   b.remove();
   ::close(fdA);
   ::close(fdB);
+}
+
+TEST_CASE("the loop goes back to sleep after a wakeup from another thread", "[ch02][eventloop]") {
+  testutil::LoopInThread runner;
+  EventLoop* loop = runner.loop();
+  // Reads the loop's iteration count in the loop thread; queueing from here is itself a wakeup.
+  auto iteration = [loop] {
+    std::promise<int64_t> n;
+    loop->queueInLoop([&] { n.set_value(loop->iteration()); });
+    return n.get_future().get();
+  };
+  int64_t before = iteration();
+  // An eventfd that is not read back stays readable: every poll would return at once, and the
+  // loop would spin through thousands of iterations in this pause instead of sleeping.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(iteration() - before <= 2);
 }
