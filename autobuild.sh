@@ -66,9 +66,10 @@ have_catch2() {
 # can install it, else catch2 (v2: Debian 12, Ubuntu 22.04). Asked of apt, not guessed from
 # the release name. Prints nothing if neither has an installation candidate.
 catch2_package() {
-  local pkg
+  local pkg policy
   for pkg in libcatch2-dev catch2; do
-    if LC_ALL=C apt-cache policy "$pkg" 2>/dev/null | grep -q '^ *Candidate: [^(]'; then
+    policy=$(LC_ALL=C apt-cache policy "$pkg" 2>/dev/null || true)
+    if grep -q '^ *Candidate: [^(]' <<<"$policy"; then
       echo "$pkg"
       return 0
     fi
