@@ -17,6 +17,10 @@ Environment:
   BUILD_TYPE=Debug       CMAKE_BUILD_TYPE
   MYMUDUO_SANITIZE=      address | undefined | thread | address,undefined
   MYMUDUO_WERROR=OFF     ON turns warnings into errors (CI does)
+  MYMUDUO_BUILD_TESTS=ON OFF builds no tests (then neither Catch2 nor Python is needed)
+  CXX=                   the C++ compiler CMake uses (e.g. clang++); CMake's own default if unset
+  CMAKE_PREFIX_PATH=     where CMake looks first for packages (e.g. a Catch2 v3 folder made by
+                         tools/fetch-catch2-v3)
   JOBS=<cores>           parallel build and test jobs
 USAGE
 }
@@ -40,52 +44,90 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 die() { echo "autobuild.sh: error: $*" >&2; exit 1; }
 step() { echo "==> $*"; }
 
-# Debian package -> a file that shows it is installed (so non-Debian systems work too).
+# Debian package -> a command that shows it is installed (so non-Debian systems work too).
 declare -A NEEDS=(
   [cmake]=cmake
   [g++]=g++
   [make]=make
-  [catch2]=/usr/include/catch2/catch.hpp
   [python3]=python3
-  [ccache]=ccache
 )
+# ccache is not needed: CMake uses it when it is installed, and then rebuilds are faster.
 
-have() {
-  case "$1" in
-    /*) [ -e "$1" ] ;;
-    *) command -v "$1" >/dev/null 2>&1 ;;
-  esac
+# Catch2 v2 (one header, catch.hpp) or v3 (catch_test_macros.hpp and friends); either will do.
+have_catch2() {
+  local dir
+  for dir in /usr/include /usr/local/include; do
+    [ -e "$dir/catch2/catch.hpp" ] || [ -e "$dir/catch2/catch_test_macros.hpp" ] && return 0
+  done
+  return 1
+}
+
+# The distribution's Catch2 package: libcatch2-dev (v3: Debian 13, Ubuntu 24.04 and later) if apt
+# can install it, else catch2 (v2: Debian 12, Ubuntu 22.04). Asked of apt, not guessed from
+# the release name. Prints nothing if neither has an installation candidate.
+catch2_package() {
+  local pkg policy
+  for pkg in libcatch2-dev catch2; do
+    policy=$(LC_ALL=C apt-cache policy "$pkg" 2>/dev/null || true)
+    if grep -q '^ *Candidate: [^(]' <<<"$policy"; then
+      echo "$pkg"
+      return 0
+    fi
+  done
+}
+
+# Without Catch2 everything but the Catch2 tests builds, so only `test` stops.
+no_catch2() {
+  [ "$MODE" = test ] && die "$*"
+  echo "autobuild.sh: warning: $*; building without the Catch2 tests" >&2
 }
 
 install_deps() {
-  local missing=()
+  local missing=() pkg
   for pkg in "${!NEEDS[@]}"; do
-    have "${NEEDS[$pkg]}" || missing+=("$pkg")
+    command -v "${NEEDS[$pkg]}" >/dev/null 2>&1 || missing+=("$pkg")
   done
+  local need_catch2=false
+  if [ "${MYMUDUO_BUILD_TESTS:-ON}" != OFF ] && ! have_catch2; then need_catch2=true; fi
+  [ ${#missing[@]} -eq 0 ] && ! $need_catch2 && return 0
+
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo=(sudo); fi
+  if ! command -v apt-get >/dev/null 2>&1 || { [ "$(id -u)" -ne 0 ] && [ ${#sudo[@]} -eq 0 ]; }; then
+    # Not Debian, or neither root nor sudo: say what to install, and go on if we can.
+    local pkgs="${missing[*]}"
+    $need_catch2 && pkgs="$pkgs${pkgs:+ }libcatch2-dev (or catch2 where apt has no libcatch2-dev)"
+    local how="install as root (Debian, Ubuntu: apt-get install $pkgs)"
+    [ ${#missing[@]} -eq 0 ] || die "missing ${missing[*]}; $how"
+    no_catch2 "Catch2 is missing; $how"
+    return 0
+  fi
+
+  export DEBIAN_FRONTEND=noninteractive
+  step "updating apt's package lists"
+  "${sudo[@]}" apt-get update -qq || die "apt-get update failed"
+  if $need_catch2; then
+    pkg=$(catch2_package)
+    if [ -n "$pkg" ]; then missing+=("$pkg"); else no_catch2 "apt offers no Catch2 package (libcatch2-dev or catch2)"; fi
+  fi
   [ ${#missing[@]} -eq 0 ] && return 0
   IFS=$'\n' missing=($(sort <<<"${missing[*]}")); unset IFS
   step "installing missing packages: ${missing[*]}"
-  local apt=(apt-get install -y --no-install-recommends "${missing[@]}")
-  if ! command -v apt-get >/dev/null 2>&1; then
-    die "missing ${missing[*]}; install them with your package manager (Debian: ${apt[*]})"
-  fi
-  local sudo=()
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "not root and no sudo; run as root: apt-get update && ${apt[*]}"
-    sudo=(sudo)
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq || die "apt-get update failed"
-  "${sudo[@]}" "${apt[@]}" || die "apt-get install failed: ${apt[*]}"
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
+    die "apt-get install failed: ${missing[*]}"
 }
 
 configure_and_build() {
   step "configuring ($BUILD_DIR, $BUILD_TYPE${MYMUDUO_SANITIZE:+, sanitize=$MYMUDUO_SANITIZE})"
-  cmake -S "$ROOT" -B "$BUILD_DIR" \
+  local log
+  log=$(cmake -S "$ROOT" -B "$BUILD_DIR" \
     -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
     -DMYMUDUO_SANITIZE="${MYMUDUO_SANITIZE:-}" \
     -DMYMUDUO_WERROR="${MYMUDUO_WERROR:-OFF}" \
-    -DCMAKE_INSTALL_PREFIX="$ROOT/install" >/dev/null || die "CMake configuration failed"
+    -DMYMUDUO_BUILD_TESTS="${MYMUDUO_BUILD_TESTS:-ON}" \
+    -DCMAKE_INSTALL_PREFIX="$ROOT/install") || { echo "$log"; die "CMake configuration failed"; }
+  # Which Catch2 the tests use (every chapter says the same; the first one is enough).
+  awk '/^-- ch[0-9]+: / { sub(/^-- ch[0-9]+: /, "==> "); print; exit }' <<<"$log"
   step "building with $JOBS jobs"
   cmake --build "$BUILD_DIR" --parallel "$JOBS" || die "build failed"
 }
