@@ -26,7 +26,7 @@ USAGE
 }
 
 # The main job: the newest chapter's example, installed into install/bin.
-MAIN_JOB=(echo_server --port 2007)
+MAIN_JOB=(echo_server --threads 2 --port 2007)
 
 cd "$(dirname "$0")"
 ROOT=$(pwd)
