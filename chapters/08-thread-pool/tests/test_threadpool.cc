@@ -395,7 +395,7 @@ TEST_CASE("200 clients with 100 messages each on 4 IO loops get every byte back 
           for (size_t c = 0; c < fds.size(); ++c) {
             std::string msg = std::to_string(t) + "/" + std::to_string(c) + "/" +
                               std::to_string(m) + ":" +
-                              testutil::pattern(static_cast<size_t>(m * 7 + c) % 300);
+                              testutil::pattern((static_cast<size_t>(m) * 7 + c) % 300);
             writeAll(fds[c], msg);
             sent.push_back(std::move(msg));
           }
