@@ -49,6 +49,7 @@ declare -A NEEDS=(
   [cmake]=cmake
   [g++]=g++
   [make]=make
+  [pkg-config]=pkg-config  # the test that links the installed library the pkg-config way
   [python3]=python3
 )
 # ccache is not needed: CMake uses it when it is installed, and then rebuilds are faster.

@@ -353,6 +353,43 @@ class CheckChapters(FakeRepo):
         self.assertFails("chapters/04-three: chapter numbers must run 01, 02, ... without gaps")
 
 
+class SyncFinal(FakeRepo):
+    """tools/sync-final: final/ takes mymuduo/, examples/, tests/ from the newest chapter."""
+
+    def setUp(self):
+        super().setUp()
+        self.write("final/README.md", "# final\n\n## What changed\n\n[patch](../docs/diffs/final.patch)\n\n"
+                   "- changed `CMakeLists.txt` — final's own build\n")
+        self.write("final/CMakeLists.txt", "# final's own\n")
+
+    def test_first_sync_copies_the_newest_chapter(self):
+        self.assertEqual(self.tool("sync-final", "--check").returncode, 1)
+        out = self.tool("sync-final")
+        self.assertEqual(out.returncode, 0, out.stdout)
+        for rel in ("mymuduo/base/A.cc", "mymuduo/net/B.cc", "tests/test_a.cc", "tests/test_b.cc"):
+            self.assertEqual(self.read(f"final/{rel}"), self.read(f"chapters/03-three/{rel}"), rel)
+        self.assertEqual(self.read("final/CMakeLists.txt"), "# final's own\n")
+        self.assertTrue(self.read("final/README.md").startswith("# final"))
+        self.assertEqual(self.tool("sync-final", "--check").returncode, 0)
+        self.tool("gen-diffs")
+        out = self.check()
+        self.assertEqual(out.returncode, 0, out.stdout)
+
+    def test_new_chapter_is_followed_and_stale_files_go(self):
+        self.tool("sync-final")
+        self.write("final/tests/test_old.cc", "// a file no chapter has\n")
+        self.edit("final/mymuduo/net/B.cc", "return 7;", "return 9;")
+        out = self.tool("sync-final", "--check")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertIn("final/mymuduo/net/B.cc: differs from chapters/03-three/mymuduo/net/B.cc", out.stdout)
+        self.assertIn("final/tests/test_old.cc: not in chapters/03-three/", out.stdout)
+        out = self.tool("sync-final")
+        self.assertIn("removed final/tests/test_old.cc", out.stdout)
+        self.assertFalse(os.path.exists(self.path("final/tests/test_old.cc")))
+        self.assertEqual(self.read("final/mymuduo/net/B.cc"), self.read("chapters/03-three/mymuduo/net/B.cc"))
+        self.assertEqual(self.tool("sync-final", "--check").returncode, 0)
+
+
 class Propagate(FakeRepo):
     use_git = True
     FIX = "chapters/01-one/mymuduo/base/A.cc"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs the build tree's final/ library into a scratch prefix, then builds a program outside
+# the repository against that installed tree, twice: with find_package(mymuduo) (a small CMake
+# project, consumer/) and with pkg-config. Each build runs an echo round trip over loopback.
+#
+#   test_installed.sh BUILD_DIR CMAKE CXX LIBDIR
+#
+# BUILD_DIR: the build tree to install; CMAKE: the cmake program; CXX: the compiler the tree
+# uses (the consumers use it too); LIBDIR: CMAKE_INSTALL_LIBDIR of that tree.
+set -euo pipefail
+[ $# -eq 4 ] || { echo "usage: $0 BUILD_DIR CMAKE CXX LIBDIR" >&2; exit 2; }
+build=$1 cmake=$2 cxx=$3 libdir=$4
+here=$(cd "$(dirname "$0")" && pwd)
+
+fail() { echo "test_installed: FAIL: $*" >&2; exit 1; }
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/mymuduo-installed.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+prefix=$scratch/prefix
+
+"$cmake" --install "$build" --prefix "$prefix" >"$scratch/install.log" ||
+  { cat "$scratch/install.log"; fail "cmake --install $build --prefix $prefix"; }
+
+# What a user finds after the install.
+for f in "$libdir/libmymuduo.so" "$libdir/libmymuduo.a" "$libdir/cmake/mymuduo/mymuduoConfig.cmake" \
+         "$libdir/cmake/mymuduo/mymuduoConfigVersion.cmake" "$libdir/pkgconfig/mymuduo.pc" \
+         include/mymuduo/base/Timestamp.h include/mymuduo/net/TcpServer.h bin/echo_server; do
+  [ -e "$prefix/$f" ] || fail "the install has no $f"
+done
+soname=$(LC_ALL=C readelf -d "$prefix/$libdir/libmymuduo.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[[ $soname =~ ^libmymuduo\.so\.[0-9]+$ ]] || fail "libmymuduo.so has SONAME '$soname', not libmymuduo.so.<major>"
+[ -e "$prefix/$libdir/$soname" ] || fail "the install has no $libdir/$soname"
+
+# 1. find_package(mymuduo CONFIG) in a CMake project configured with CMAKE_PREFIX_PATH.
+"$cmake" -S "$here/consumer" -B "$scratch/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Debug >"$scratch/configure.log" 2>&1 ||
+  { cat "$scratch/configure.log"; fail "the find_package consumer does not configure"; }
+"$cmake" --build "$scratch/cmake-build" >"$scratch/build.log" 2>&1 ||
+  { cat "$scratch/build.log"; fail "the find_package consumer does not build"; }
+"$scratch/cmake-build/echo_roundtrip" || fail "find_package consumer (shared library): no echo"
+"$scratch/cmake-build/echo_roundtrip_static" || fail "find_package consumer (static library): no echo"
+
+# 2. pkg-config, as in the README: g++ ... $(pkg-config --cflags --libs mymuduo).
+command -v pkg-config >/dev/null || fail "pkg-config is not installed (Debian: apt-get install pkg-config)"
+export PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
+flags=$(pkg-config --cflags --libs mymuduo) || fail "pkg-config does not find mymuduo in $PKG_CONFIG_PATH"
+for flag in $flags; do
+  case $flag in -W*) fail "pkg-config passes warning flag $flag on to users" ;; esac
+done
+# shellcheck disable=SC2086  # the flags are meant to split into words
+"$cxx" -std=c++17 -Wall -Wextra -Werror "$here/consumer/echo_roundtrip.cc" -o "$scratch/pc-echo" \
+  $flags -Wl,-rpath,"$prefix/$libdir" || fail "the pkg-config command line does not build"
+"$scratch/pc-echo" || fail "pkg-config consumer: no echo"
+echo "test_installed: OK (find_package shared and static, pkg-config: $flags)"
