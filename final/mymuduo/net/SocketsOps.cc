@@ -83,6 +83,10 @@ int sockets::accept(int sockfd, struct sockaddr_in* addr) {
   return connfd;
 }
 
+int sockets::connect(int sockfd, const struct sockaddr* addr) {
+  return ::connect(sockfd, addr, addrLen());
+}
+
 void sockets::close(int sockfd) {
   if (::close(sockfd) < 0) {
     LOG_SYSERR << "sockets::close";
@@ -129,6 +133,13 @@ struct sockaddr_in sockets::getPeerAddr(int sockfd) {
     LOG_SYSERR << "sockets::getPeerAddr";
   }
   return peeraddr;
+}
+
+bool sockets::isSelfConnect(int sockfd) {
+  struct sockaddr_in localaddr = getLocalAddr(sockfd);
+  struct sockaddr_in peeraddr = getPeerAddr(sockfd);
+  return localaddr.sin_port == peeraddr.sin_port &&
+         localaddr.sin_addr.s_addr == peeraddr.sin_addr.s_addr;
 }
 
 }  // namespace net

@@ -19,6 +19,9 @@ void listenOrDie(int sockfd);
 /// Returns the new connection's fd (non-blocking, close-on-exec), or -1 with errno set
 /// for the errors a server must survive (EAGAIN, ECONNABORTED, EMFILE...).
 int accept(int sockfd, struct sockaddr_in* addr);
+/// Starts connecting; on a non-blocking socket usually -1 with errno EINPROGRESS. Returns
+/// connect(2)'s result with errno as it left it: the caller (Connector) sorts the errors.
+int connect(int sockfd, const struct sockaddr* addr);
 void close(int sockfd);
 void shutdownWrite(int sockfd);
 
@@ -26,6 +29,10 @@ void shutdownWrite(int sockfd);
 int getSocketError(int sockfd);
 struct sockaddr_in getLocalAddr(int sockfd);
 struct sockaddr_in getPeerAddr(int sockfd);
+/// True when the socket is connected to itself: local address == peer address. TCP's
+/// simultaneous open lets a connect to a local port nobody listens on succeed, if the kernel
+/// happens to choose that very port as the connecting socket's own.
+bool isSelfConnect(int sockfd);
 
 }  // namespace sockets
 }  // namespace net
