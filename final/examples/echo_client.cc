@@ -34,7 +34,7 @@ int main(int argc, char* argv[]) {
   long port = 2007;
   long count = 0;  // 0: lines from stdin
   std::string message = "hello";
-  for (int i = 1; i < argc; ++i) {
+  for (int i = 1; i < argc; i += 2) {  // every option takes a value: argv[i] argv[i + 1]
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
     if (std::strcmp(argv[i], "--help") == 0) return usage(argv[0], 0);
     if (value == nullptr) return usage(argv[0], 2);
@@ -49,7 +49,6 @@ int main(int argc, char* argv[]) {
     } else {
       return usage(argv[0], 2);
     }
-    ++i;
   }
   InetAddress serverAddr;
   try {

@@ -81,7 +81,7 @@ int main(int argc, char* argv[]) {
     Session* s = session.get();
     s->client = std::make_unique<TcpClient>(pool.getNextLoop(), serverAddr,
                                             "C" + std::to_string(i));
-    s->client->setConnectionCallback([&, s](const TcpConnectionPtr& conn) {
+    s->client->setConnectionCallback([&](const TcpConnectionPtr& conn) {
       if (conn->connected()) {
         conn->setTcpNoDelay(true);
         conn->send(block);
