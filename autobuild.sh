@@ -7,14 +7,15 @@ usage() {
   cat <<'USAGE'
 Usage: ./autobuild.sh [run|build|test|--help]
 
-  run (default)  install missing dependencies, build everything, install into ./install,
-                 then run the main job (the newest chapter's example program)
+  run (default)  install missing dependencies, build everything, install final/ (built
+                 optimised, RelWithDebInfo) into ./install, then run the main job
   build          the same, without running the main job
   test           install missing dependencies, build everything, run every test
 
 Environment:
   BUILD_DIR=build        where CMake builds (one folder per configuration)
-  BUILD_TYPE=Debug       CMAKE_BUILD_TYPE
+  BUILD_TYPE=Debug       CMAKE_BUILD_TYPE of the build tree (what the tests run); the library
+                         installed by run and build is always RelWithDebInfo
   MYMUDUO_SANITIZE=      address | undefined | thread | address,undefined
   MYMUDUO_WERROR=OFF     ON turns warnings into errors (CI does)
   MYMUDUO_BUILD_TESTS=ON OFF builds no tests (then neither Catch2 nor Python is needed)
@@ -146,13 +147,28 @@ run_tests() {
   fi
 }
 
+# What ./install gets: final/ on its own, optimised as a library user wants it, without the
+# tests (the build tree above, with BUILD_TYPE, is what the tests run).
+install_final() {
+  local dir="$BUILD_DIR-final"
+  step "building final/ optimised (RelWithDebInfo) in $dir"
+  cmake -S "$ROOT/final" -B "$dir" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DMYMUDUO_BUILD_TESTS=OFF \
+    -DMYMUDUO_SANITIZE="${MYMUDUO_SANITIZE:-}" \
+    -DMYMUDUO_WERROR="${MYMUDUO_WERROR:-OFF}" \
+    -DCMAKE_INSTALL_PREFIX="$ROOT/install" >/dev/null || die "CMake configuration of final/ failed"
+  cmake --build "$dir" --parallel "$JOBS" || die "build of final/ failed"
+  step "installing into $ROOT/install"
+  cmake --install "$dir" >/dev/null || die "install failed"
+}
+
 install_deps
 configure_and_build
 case "$MODE" in
   test) run_tests ;;
   run | build)
-    step "installing into $ROOT/install"
-    cmake --install "$BUILD_DIR" >/dev/null || die "install failed"
+    install_final
     if [ "$MODE" = run ]; then
       step "running the main job: install/bin/${MAIN_JOB[*]} (try: nc 127.0.0.1 2007; stop: Ctrl-C)"
       exec "$ROOT/install/bin/${MAIN_JOB[0]}" "${MAIN_JOB[@]:1}"

@@ -4,21 +4,35 @@
 # project, consumer/) and with pkg-config. Each build runs an echo round trip over loopback.
 #
 #   test_installed.sh BUILD_DIR CMAKE CXX LIBDIR
+#   test_installed.sh --prefix PREFIX CMAKE CXX LIBDIR
 #
 # BUILD_DIR: the build tree to install; CMAKE: the cmake program; CXX: the compiler the tree
-# uses (the consumers use it too); LIBDIR: CMAKE_INSTALL_LIBDIR of that tree.
+# uses (the consumers use it too); LIBDIR: CMAKE_INSTALL_LIBDIR of that tree. With --prefix,
+# nothing is installed: the test checks an install that is already there (./install after
+# ./autobuild.sh build, as .ci/run does).
 set -euo pipefail
-[ $# -eq 4 ] || { echo "usage: $0 BUILD_DIR CMAKE CXX LIBDIR" >&2; exit 2; }
+usage() { echo "usage: $0 BUILD_DIR|--prefix PREFIX CMAKE CXX LIBDIR" >&2; exit 2; }
+given_prefix=
+if [ "${1:-}" = --prefix ]; then
+  [ $# -eq 5 ] || usage
+  given_prefix=$2
+  shift 2
+  set -- "" "$@"
+fi
+[ $# -eq 4 ] || usage
 build=$1 cmake=$2 cxx=$3 libdir=$4
 here=$(cd "$(dirname "$0")" && pwd)
 
 fail() { echo "test_installed: FAIL: $*" >&2; exit 1; }
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/mymuduo-installed.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-prefix=$scratch/prefix
-
-"$cmake" --install "$build" --prefix "$prefix" >"$scratch/install.log" ||
-  { cat "$scratch/install.log"; fail "cmake --install $build --prefix $prefix"; }
+if [ -n "$given_prefix" ]; then
+  prefix=$(cd "$given_prefix" && pwd) || fail "no install at $given_prefix"
+else
+  prefix=$scratch/prefix
+  "$cmake" --install "$build" --prefix "$prefix" >"$scratch/install.log" ||
+    { cat "$scratch/install.log"; fail "cmake --install $build --prefix $prefix"; }
+fi
 
 # What a user finds after the install.
 for f in "$libdir/libmymuduo.so" "$libdir/libmymuduo.a" "$libdir/cmake/mymuduo/mymuduoConfig.cmake" \
