@@ -1,7 +1,6 @@
 // The main/sub Reactor: EventLoopThread, EventLoopThreadPool, and a TcpServer whose
 // connections live in IO loops of their own. Servers run in a loop thread of their own (the
 // main loop); clients are plain blocking sockets driven by the test thread or a few threads.
-#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +36,7 @@ using mymuduo::net::EventLoopThreadPool;
 using mymuduo::net::TcpConnectionPtr;
 using mymuduo::net::TcpServer;
 using testutil::connectTo;
+using testutil::countOpenFds;
 using testutil::readUntilEof;
 using testutil::TestServer;
 using testutil::waitFor;
@@ -46,19 +46,6 @@ namespace CurrentThread = mymuduo::CurrentThread;
 namespace {
 
 constexpr int kIoLoops = 4;
-
-/// How many fds the process has open, from /proc/self/fd (the directory's own fd included,
-/// the same in every count).
-int countOpenFds() {
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return -1;
-  int n = 0;
-  while (struct dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] != '.') ++n;
-  }
-  ::closedir(dir);
-  return n;
-}
 
 /// Whether kernel thread tid of this process still exists: its entry goes when it exits,
 /// joined or not.

@@ -2,6 +2,7 @@
 // Helpers shared by the tests of this chapter: run code in a child process, run an
 // EventLoop in a thread of its own, and a plain blocking client socket to talk to servers.
 
+#include <dirent.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -180,6 +181,19 @@ inline std::string pattern(size_t size) {
   std::string s(size, '\0');
   for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 31 + i / 251) % 256);
   return s;
+}
+
+/// How many fds the process has open, from /proc/self/fd (the directory's own fd included,
+/// the same in every count): compare two counts to find a leak.
+inline int countOpenFds() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  int n = 0;
+  while (struct dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] != '.') ++n;
+  }
+  ::closedir(dir);
+  return n;
 }
 
 }  // namespace testutil

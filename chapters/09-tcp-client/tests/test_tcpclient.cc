@@ -1,7 +1,6 @@
 // The client side: Connector (non-blocking connect, SO_ERROR, back-off) and TcpClient. The
 // servers are the library's own TcpServer in a loop thread of their own, or plain sockets
 // where a test needs a server that misbehaves in a precise way.
-#include <dirent.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -37,6 +36,7 @@ using mymuduo::net::InetAddress;
 using mymuduo::net::TcpClient;
 using mymuduo::net::TcpConnectionPtr;
 using mymuduo::net::TcpServer;
+using testutil::countOpenFds;
 using testutil::LoopInThread;
 using testutil::TestServer;
 using testutil::waitFor;
@@ -45,17 +45,6 @@ namespace sockets = mymuduo::net::sockets;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int countFds() {
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return -1;
-  int n = 0;
-  while (struct dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] != '.') ++n;
-  }
-  ::closedir(dir);
-  return n;
-}
 
 /// A loopback port that nobody listens on: bound (so the kernel picks a free one), never
 /// listened on, then released. A connect to it is refused until someone listens there.
@@ -265,7 +254,7 @@ TEST_CASE("TcpClient gives up on an address the socket cannot use", "[ch09][tcpc
   raw.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   LoopInThread clientLoop;
   ClientEvents events;
-  int fdsBefore = countFds();
+  int fdsBefore = countOpenFds();
   TcpClient client(clientLoop.loop(), InetAddress(raw), "wrong-family");
   events.attach(client);
   client.connect();
@@ -273,7 +262,7 @@ TEST_CASE("TcpClient gives up on an address the socket cannot use", "[ch09][tcpc
   CHECK(events.error(0) == std::make_pair(EAFNOSUPPORT, false));
   // Given up: no timer, so nothing happens within the first retry delay (500 ms) and more.
   settle(clientLoop.loop());
-  CHECK(countFds() == fdsBefore);
+  CHECK(countOpenFds() == fdsBefore);
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   CHECK(events.errorCount() == 1);
   CHECK(events.ups == 0);
@@ -289,15 +278,15 @@ TEST_CASE("TcpClient stop while connecting leaves no fd and no timer", "[ch09][t
     int listenFd = listenOn(0, 0);
     InetAddress bound(sockets::getLocalAddr(listenFd));
     int filler = testutil::connectTo(bound.port());
-    int fdsBefore = countFds();
+    int fdsBefore = countOpenFds();
     TcpClient client(clientLoop.loop(), InetAddress("127.0.0.1", bound.port()), "syn-sent");
     events.attach(client);
     client.connect();
     settle(clientLoop.loop());
-    CHECK(countFds() == fdsBefore + 1);  // the connecting socket
+    CHECK(countOpenFds() == fdsBefore + 1);  // the connecting socket
     client.stop();
     settle(clientLoop.loop());
-    CHECK(countFds() == fdsBefore);
+    CHECK(countOpenFds() == fdsBefore);
     CHECK(events.ups == 0);
     CHECK(events.errorCount() == 0);
     ::close(filler);
@@ -306,14 +295,14 @@ TEST_CASE("TcpClient stop while connecting leaves no fd and no timer", "[ch09][t
 
   SECTION("stop while waiting to retry") {
     uint16_t port = reservePort();
-    int fdsBefore = countFds();
+    int fdsBefore = countOpenFds();
     TcpClient client(clientLoop.loop(), InetAddress("127.0.0.1", port), "backing-off");
     events.attach(client);
     client.connect();
     REQUIRE(waitFor([&] { return events.errorCount() >= 1; }));
     client.stop();
     settle(clientLoop.loop());
-    CHECK(countFds() == fdsBefore);
+    CHECK(countOpenFds() == fdsBefore);
     // Listen where the retry would go: a cancelled retry never arrives. 1.5 s is three times
     // the pending retry delay.
     int listenFd = listenOn(port, 16);
