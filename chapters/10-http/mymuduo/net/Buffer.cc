@@ -1,0 +1,118 @@
+#include "mymuduo/net/Buffer.h"
+
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <stdexcept>
+
+namespace mymuduo {
+namespace net {
+
+namespace {
+const char kCRLF[] = "\r\n";
+}  // namespace
+
+const char* Buffer::findCRLF(const char* start) const {
+  assert(peek() <= start);
+  assert(start <= begin() + writerIndex_);
+  const char* end = begin() + writerIndex_;
+  const char* crlf = std::search(start, end, kCRLF, kCRLF + 2);
+  return crlf == end ? nullptr : crlf;
+}
+
+void Buffer::retrieve(size_t len) {
+  assert(len <= readableBytes());
+  if (len < readableBytes()) {
+    readerIndex_ += len;
+  } else {
+    retrieveAll();
+  }
+}
+
+void Buffer::retrieveUntil(const char* end) {
+  assert(peek() <= end);
+  assert(end <= begin() + writerIndex_);
+  retrieve(static_cast<size_t>(end - peek()));
+}
+
+void Buffer::retrieveAll() {
+  // Empty again: start over at the front, so the whole vector is writable.
+  readerIndex_ = kCheapPrepend;
+  writerIndex_ = kCheapPrepend;
+}
+
+std::string Buffer::retrieveAsString(size_t len) {
+  assert(len <= readableBytes());
+  std::string result(peek(), len);
+  retrieve(len);
+  return result;
+}
+
+void Buffer::append(const void* data, size_t len) {
+  ensureWritableBytes(len);
+  std::memcpy(beginWrite(), data, len);
+  hasWritten(len);
+}
+
+void Buffer::ensureWritableBytes(size_t len) {
+  if (writableBytes() < len) {
+    makeSpace(len);
+  }
+  assert(writableBytes() >= len);
+}
+
+void Buffer::hasWritten(size_t len) {
+  assert(len <= writableBytes());
+  writerIndex_ += len;
+}
+
+void Buffer::prepend(const void* data, size_t len) {
+  assert(len <= prependableBytes());
+  readerIndex_ -= len;
+  std::memcpy(begin() + readerIndex_, data, len);
+}
+
+void Buffer::makeSpace(size_t len) {
+  // len comes from the caller. Past this check, writerIndex_ + len (and len + kCheapPrepend,
+  // as writerIndex_ >= kCheapPrepend) cannot wrap around to a small size that would shrink the
+  // vector and let the write run off its end.
+  if (len > buffer_.max_size() - writerIndex_) {
+    throw std::length_error("Buffer::makeSpace: " + std::to_string(len) + " bytes do not fit");
+  }
+  if (writableBytes() + prependableBytes() < len + kCheapPrepend) {
+    // Even moving the content to the front would not free enough room: grow.
+    buffer_.resize(writerIndex_ + len);
+  } else {
+    // Enough room in total: move the content to the front instead of allocating.
+    size_t readable = readableBytes();
+    std::copy(begin() + readerIndex_, begin() + writerIndex_, begin() + kCheapPrepend);
+    readerIndex_ = kCheapPrepend;
+    writerIndex_ = readerIndex_ + readable;
+  }
+}
+
+ssize_t Buffer::readFd(int fd, int* savedErrno) {
+  // A 64 KiB stack buffer catches what does not fit, so one system call reads everything
+  // available without first growing every connection's buffer to the largest message.
+  char extrabuf[65536];
+  struct iovec vec[2];
+  const size_t writable = writableBytes();
+  vec[0].iov_base = beginWrite();
+  vec[0].iov_len = writable;
+  vec[1].iov_base = extrabuf;
+  vec[1].iov_len = sizeof extrabuf;
+  const int iovcnt = writable < sizeof extrabuf ? 2 : 1;
+  const ssize_t n = ::readv(fd, vec, iovcnt);
+  if (n < 0) {
+    *savedErrno = errno;
+  } else if (static_cast<size_t>(n) <= writable) {
+    writerIndex_ += static_cast<size_t>(n);
+  } else {
+    writerIndex_ = buffer_.size();
+    append(extrabuf, static_cast<size_t>(n) - writable);
+  }
+  return n;
+}
+
+}  // namespace net
+}  // namespace mymuduo

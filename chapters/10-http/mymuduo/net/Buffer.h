@@ -1,0 +1,86 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mymuduo {
+namespace net {
+
+/// A byte buffer for non-blocking IO, modelled on muduo's (and Netty's ChannelBuffer):
+///
+///     +-------------------+------------------+------------------+
+///     | prependable bytes |  readable bytes  |  writable bytes  |
+///     |                   |     (CONTENT)    |                  |
+///     +-------------------+------------------+------------------+
+///     0      <=      readerIndex   <=   writerIndex    <=     size
+///
+/// Reading retrieves from the front, writing appends at the back; when the back runs out the
+/// content is moved to the front if that frees enough room, otherwise the vector grows. The
+/// prependable area lets a codec put a length header in front of a message without copying.
+///
+/// Not thread safe: each Buffer belongs to one TcpConnection and is used in its loop thread.
+class Buffer {
+ public:
+  static constexpr size_t kCheapPrepend = 8;
+  static constexpr size_t kInitialSize = 1024;
+
+  explicit Buffer(size_t initialSize = kInitialSize)
+      : buffer_(kCheapPrepend + initialSize),
+        readerIndex_(kCheapPrepend),
+        writerIndex_(kCheapPrepend) {}
+
+  size_t readableBytes() const { return writerIndex_ - readerIndex_; }
+  size_t writableBytes() const { return buffer_.size() - writerIndex_; }
+  size_t prependableBytes() const { return readerIndex_; }
+
+  /// The first readable byte; valid until the next non-const call.
+  const char* peek() const { return begin() + readerIndex_; }
+
+  /// The first "\r\n" in the readable bytes, or nullptr.
+  const char* findCRLF() const { return findCRLF(peek()); }
+  const char* findCRLF(const char* start) const;
+
+  void retrieve(size_t len);
+  /// Retrieves everything before end, which must point into the readable bytes.
+  void retrieveUntil(const char* end);
+  void retrieveAll();
+  std::string retrieveAsString(size_t len);
+  std::string retrieveAllAsString() { return retrieveAsString(readableBytes()); }
+
+  /// append() and ensureWritableBytes() throw std::length_error, and change nothing, when
+  /// len bytes could never fit.
+  void append(std::string_view data) { append(data.data(), data.size()); }
+  void append(const void* data, size_t len);
+  void ensureWritableBytes(size_t len);
+  char* beginWrite() { return begin() + writerIndex_; }
+  void hasWritten(size_t len);
+
+  /// Puts data just before the readable bytes; needs prependableBytes() >= len.
+  void prepend(const void* data, size_t len);
+
+  /// Capacity of the underlying vector, for tests and statistics.
+  size_t internalCapacity() const { return buffer_.capacity(); }
+
+  /// Reads from fd straight into the buffer, with one readv(2) call. Returns what read
+  /// returns; on error *savedErrno holds errno.
+  ssize_t readFd(int fd, int* savedErrno);
+
+ private:
+  char* begin() { return buffer_.data(); }
+  const char* begin() const { return buffer_.data(); }
+  void makeSpace(size_t len);
+
+  std::vector<char> buffer_;
+  size_t readerIndex_;
+  size_t writerIndex_;
+};
+
+}  // namespace net
+}  // namespace mymuduo

@@ -1,0 +1,130 @@
+#include "mymuduo/net/TcpClient.h"
+
+#include <cassert>
+#include <future>
+
+#include "mymuduo/base/Logger.h"
+#include "mymuduo/net/Connector.h"
+#include "mymuduo/net/EventLoop.h"
+#include "mymuduo/net/SocketsOps.h"
+
+namespace mymuduo {
+namespace net {
+
+TcpClient::TcpClient(EventLoop* loop, const InetAddress& serverAddr, std::string name)
+    : loop_(loop),
+      connector_(std::make_shared<Connector>(loop, serverAddr)),
+      name_(std::move(name)),
+      connectionCallback_(defaultConnectionCallback),
+      messageCallback_(defaultMessageCallback) {
+  // `this` in the connector's callbacks: they run in the loop, and teardownInLoop() removes
+  // them in the loop before the client is gone, so none can run after.
+  connector_->setNewConnectionCallback([this](int sockfd) { newConnection(sockfd); });
+  connector_->setErrorCallback([this](int err, bool willRetry) {
+    if (connectErrorCallback_) connectErrorCallback_(err, willRetry);
+  });
+  LOG_INFO << "TcpClient::TcpClient[" << name_ << "] - connector " << connector_.get();
+}
+
+TcpClient::~TcpClient() {
+  LOG_INFO << "TcpClient::~TcpClient[" << name_ << "] - connector " << connector_.get();
+  if (loop_->isInLoopThread()) {
+    teardownInLoop();
+  } else {
+    // Everything that can call back into the client runs in the loop, so the teardown runs
+    // there too, and we wait: when the destructor returns, the loop has no path left to us.
+    std::promise<void> done;
+    loop_->runInLoop([this, &done] {
+      teardownInLoop();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+}
+
+void TcpClient::teardownInLoop() {
+  loop_->assertInLoopThread();
+  // An attempt in flight or a pending retry ends here, and the connector (which a queued
+  // task may keep alive a little longer) forgets us.
+  connector_->stop();
+  connector_->setNewConnectionCallback(nullptr);
+  connector_->setErrorCallback(nullptr);
+
+  TcpConnectionPtr conn;
+  bool unique = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Exact under the lock: connection() is the only way to get a new copy.
+    unique = connection_.use_count() == 1;
+    conn = connection_;
+  }
+  if (conn) {
+    assert(loop_ == conn->getLoop());
+    // The close callback must no longer call removeConnection() on us; all it has to do now
+    // is let the connection go. Set in the loop, where handleClose() reads it.
+    conn->setCloseCallback([loop = loop_](const TcpConnectionPtr& c) {
+      loop->queueInLoop([c] { c->connectDestroyed(); });
+    });
+    if (unique) {
+      conn->forceClose();  // nobody else will: close it now, with its down callback
+    }
+  }
+}
+
+void TcpClient::connect() {
+  LOG_INFO << "TcpClient::connect[" << name_ << "] - connecting to "
+           << connector_->serverAddress().toIpPort();
+  connect_ = true;
+  connector_->start();
+}
+
+void TcpClient::disconnect() {
+  connect_ = false;
+  TcpConnectionPtr conn = connection();
+  if (conn) {
+    conn->shutdown();
+  }
+}
+
+void TcpClient::stop() {
+  connect_ = false;
+  connector_->stop();
+}
+
+void TcpClient::newConnection(int sockfd) {
+  loop_->assertInLoopThread();
+  InetAddress peerAddr(sockets::getPeerAddr(sockfd));
+  InetAddress localAddr(sockets::getLocalAddr(sockfd));
+  std::string connName = name_ + ":" + peerAddr.toIpPort() + "#" + std::to_string(nextConnId_++);
+  auto conn = std::make_shared<TcpConnection>(loop_, connName, sockfd, localAddr, peerAddr);
+  conn->setConnectionCallback(connectionCallback_);
+  conn->setMessageCallback(messageCallback_);
+  conn->setWriteCompleteCallback(writeCompleteCallback_);
+  // `this`: replaced by teardownInLoop() before the client goes (both in the loop thread).
+  conn->setCloseCallback([this](const TcpConnectionPtr& c) { removeConnection(c); });
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    connection_ = conn;
+  }
+  conn->connectEstablished();
+}
+
+void TcpClient::removeConnection(const TcpConnectionPtr& conn) {
+  loop_->assertInLoopThread();
+  assert(loop_ == conn->getLoop());
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    assert(connection_ == conn);
+    connection_.reset();
+  }
+  // Queued: we are inside the connection's own handleClose().
+  loop_->queueInLoop([conn] { conn->connectDestroyed(); });
+  if (retry_ && connect_) {
+    LOG_INFO << "TcpClient::removeConnection[" << name_ << "] - reconnecting to "
+             << connector_->serverAddress().toIpPort();
+    connector_->restart();
+  }
+}
+
+}  // namespace net
+}  // namespace mymuduo

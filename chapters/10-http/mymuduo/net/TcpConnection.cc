@@ -1,0 +1,303 @@
+#include "mymuduo/net/TcpConnection.h"
+
+#include <sys/socket.h>
+
+#include <cassert>
+#include <cerrno>
+
+#include "mymuduo/base/Logger.h"
+#include "mymuduo/net/Channel.h"
+#include "mymuduo/net/EventLoop.h"
+#include "mymuduo/net/Socket.h"
+#include "mymuduo/net/SocketsOps.h"
+
+namespace mymuduo {
+namespace net {
+
+namespace {
+
+// The peer reset the connection (ECONNRESET; EPIPE when the reset reached a socket that had
+// already seen its FIN). That is the peer's doing, not a fault of ours: a warning, not an error.
+bool isPeerReset(int err) { return err == ECONNRESET || err == EPIPE; }
+
+}  // namespace
+
+void defaultConnectionCallback(const TcpConnectionPtr& conn) {
+  LOG_TRACE << conn->localAddress().toIpPort() << " -> " << conn->peerAddress().toIpPort() << " is "
+            << (conn->connected() ? "UP" : "DOWN");
+}
+
+void defaultMessageCallback(const TcpConnectionPtr&, Buffer* buf, Timestamp) { buf->retrieveAll(); }
+
+TcpConnection::TcpConnection(EventLoop* loop, std::string name, int sockfd,
+                             const InetAddress& localAddr, const InetAddress& peerAddr)
+    : loop_(loop),
+      name_(std::move(name)),
+      socket_(std::make_unique<Socket>(sockfd)),
+      channel_(std::make_unique<Channel>(loop, sockfd)),
+      localAddr_(localAddr),
+      peerAddr_(peerAddr) {
+  channel_->setReadCallback([this](Timestamp receiveTime) { handleRead(receiveTime); });
+  channel_->setWriteCallback([this] { handleWrite(); });
+  channel_->setCloseCallback([this] { handleClose(); });
+  channel_->setErrorCallback([this] { handleError(); });
+  LOG_DEBUG << "TcpConnection::ctor[" << name_ << "] at " << this << " fd=" << sockfd;
+  socket_->setKeepAlive(true);
+}
+
+TcpConnection::~TcpConnection() {
+  LOG_DEBUG << "TcpConnection::dtor[" << name_ << "] at " << this << " fd=" << channel_->fd()
+            << " state=" << stateToString();
+  assert(state_ == kDisconnected);
+}
+
+void TcpConnection::send(std::string_view message) { send(message.data(), message.size()); }
+
+void TcpConnection::send(const void* data, size_t len) {
+  if (state_ != kConnected) return;
+  if (loop_->isInLoopThread()) {
+    sendInLoop(data, len);
+  } else {
+    // Another thread: the caller's bytes may be gone before the loop runs this, and so may
+    // every other reference to us. Copy the bytes, and hold ourselves.
+    loop_->runInLoop(
+        [self = shared_from_this(), copy = std::string(static_cast<const char*>(data), len)] {
+          self->sendInLoop(copy.data(), copy.size());
+        });
+  }
+}
+
+void TcpConnection::send(Buffer* buf) {
+  if (state_ != kConnected) return;
+  if (loop_->isInLoopThread()) {
+    sendInLoop(buf->peek(), buf->readableBytes());
+    buf->retrieveAll();
+  } else {
+    loop_->runInLoop([self = shared_from_this(), copy = buf->retrieveAllAsString()] {
+      self->sendInLoop(copy.data(), copy.size());
+    });
+  }
+}
+
+void TcpConnection::sendInLoop(const void* data, size_t len) {
+  loop_->assertInLoopThread();
+  if (state_ == kDisconnected) {
+    LOG_WARN << "TcpConnection " << name_ << " is disconnected, give up writing";
+    return;
+  }
+  ssize_t nwrote = 0;
+  size_t remaining = len;
+  bool faultError = false;
+  // Nothing queued: try to write directly, and queue only what the kernel does not take.
+  if (!channel_->isWriting() && outputBuffer_.readableBytes() == 0) {
+    nwrote = writeSome(data, len);
+    if (nwrote >= 0) {
+      remaining = len - static_cast<size_t>(nwrote);
+      if (remaining == 0 && writeCompleteCallback_) {
+        loop_->queueInLoop([self = shared_from_this()] { self->writeCompleteCallback_(self); });
+      }
+    } else {
+      nwrote = 0;
+      int savedErrno = errno;  // logging may change errno
+      if (isPeerReset(savedErrno)) {
+        LOG_WARN << "TcpConnection::sendInLoop [" << name_ << "] - " << strerror_tl(savedErrno);
+        // The peer is gone. Stop further sends from writing (and logging) again. The poller
+        // reports the hang-up next and handleClose() follows - unless we stopped reading after
+        // the peer's EOF: then nothing would, so close from here.
+        faultError = true;
+        setState(kDisconnecting);
+        if (peerHalfClosed_) {
+          loop_->queueInLoop([self = shared_from_this()] { self->handleClose(); });
+        }
+      } else if (savedErrno != EWOULDBLOCK) {
+        LOG_SYSERR << "TcpConnection::sendInLoop [" << name_ << "]";
+      }
+    }
+  }
+
+  assert(remaining <= len);
+  if (!faultError && remaining > 0) {
+    size_t oldLen = outputBuffer_.readableBytes();
+    if (oldLen + remaining >= highWaterMark_ && oldLen < highWaterMark_ && highWaterMarkCallback_) {
+      loop_->queueInLoop([self = shared_from_this(), queued = oldLen + remaining] {
+        self->highWaterMarkCallback_(self, queued);
+      });
+    }
+    outputBuffer_.append(static_cast<const char*>(data) + nwrote, remaining);
+    if (!channel_->isWriting()) {
+      channel_->enableWriting();
+    }
+  }
+}
+
+void TcpConnection::shutdown() {
+  StateE expected = kConnected;
+  if (state_.compare_exchange_strong(expected, kDisconnecting)) {
+    loop_->runInLoop([self = shared_from_this()] { self->shutdownInLoop(); });
+  }
+}
+
+void TcpConnection::shutdownInLoop() {
+  loop_->assertInLoopThread();
+  if (state_ == kDisconnected) return;  // closed while this was queued: no FIN to send
+  if (!channel_->isWriting()) {
+    // Nothing queued. Otherwise handleWrite() calls us again when the output is drained.
+    socket_->shutdownWrite();
+    // Both halves are closed now: nothing more can happen on this connection.
+    if (peerHalfClosed_) handleClose();
+  }
+}
+
+void TcpConnection::forceClose() {
+  // Only the loop thread may set kDisconnected, and no other thread may overwrite it: after
+  // a plain check-then-store (we read kConnected, the loop closes, we store kDisconnecting)
+  // the queued forceCloseInLoop() would close the connection a second time.
+  StateE state = state_;
+  while (state == kConnected || state == kDisconnecting) {
+    if (state_.compare_exchange_weak(state, kDisconnecting)) {
+      loop_->queueInLoop([self = shared_from_this()] { self->forceCloseInLoop(); });
+      return;
+    }
+  }
+}
+
+void TcpConnection::forceCloseInLoop() {
+  loop_->assertInLoopThread();
+  if (state_ == kConnected || state_ == kDisconnecting) {
+    handleClose();
+  }
+}
+
+void TcpConnection::setTcpNoDelay(bool on) { socket_->setTcpNoDelay(on); }
+
+void TcpConnection::connectEstablished() {
+  loop_->assertInLoopThread();
+  assert(state_ == kConnecting);
+  setState(kConnected);
+  channel_->tie(shared_from_this());
+  channel_->enableReading();
+  connectionCallback_(shared_from_this());
+}
+
+void TcpConnection::connectDestroyed() {
+  loop_->assertInLoopThread();
+  if (state_ == kConnected || state_ == kDisconnecting) {
+    // The owner let go without a close from the peer (a server shutting down).
+    setState(kDisconnected);
+    channel_->disableAll();
+    connectionCallback_(shared_from_this());
+  }
+  channel_->remove();
+}
+
+void TcpConnection::handleRead(Timestamp receiveTime) {
+  loop_->assertInLoopThread();
+  int savedErrno = 0;
+  ssize_t n = inputBuffer_.readFd(channel_->fd(), &savedErrno);
+  if (n > 0) {
+    messageCallback_(shared_from_this(), &inputBuffer_, receiveTime);
+  } else if (n == 0) {
+    // EOF: the peer closed, or only half-closed (shutdown(SHUT_WR)) and waits for our reply.
+    // Either way stop reading: EOF would be reported on every poll.
+    if (halfCloseCallback_ && state_ == kConnected) {
+      // The user keeps the connection open for a reply and ends it with shutdown().
+      peerHalfClosed_ = true;
+      channel_->disableReading();
+      halfCloseCallback_(shared_from_this());
+    } else if (channel_->isWriting()) {
+      // Write out what is queued, then close; a reply sent after this point is dropped.
+      peerHalfClosed_ = true;
+      channel_->disableReading();
+    } else {
+      handleClose();
+    }
+  } else if (savedErrno != EAGAIN && savedErrno != EINTR) {
+    if (isPeerReset(savedErrno)) {
+      LOG_WARN << "TcpConnection::handleRead [" << name_ << "] - " << strerror_tl(savedErrno);
+    } else {
+      errno = savedErrno;
+      LOG_SYSERR << "TcpConnection::handleRead [" << name_ << "]";
+    }
+    handleClose();
+  }
+}
+
+void TcpConnection::handleWrite() {
+  loop_->assertInLoopThread();
+  if (!channel_->isWriting()) {
+    LOG_TRACE << "Connection fd = " << channel_->fd() << " is down, no more writing";
+    return;
+  }
+  ssize_t n = writeSome(outputBuffer_.peek(), outputBuffer_.readableBytes());
+  if (n > 0) {
+    outputBuffer_.retrieve(static_cast<size_t>(n));
+    if (outputBuffer_.readableBytes() == 0) {
+      channel_->disableWriting();
+      if (writeCompleteCallback_) {
+        loop_->queueInLoop([self = shared_from_this()] { self->writeCompleteCallback_(self); });
+      }
+      if (state_ == kDisconnecting) {
+        shutdownInLoop();
+      } else if (peerHalfClosed_ && !halfCloseCallback_) {
+        handleClose();
+      }
+    }
+  } else if (n == 0) {
+    // Only an empty output buffer writes nothing, and then errno was not set by this call.
+    LOG_ERROR << "TcpConnection::handleWrite [" << name_ << "] with nothing to write";
+  } else if (errno != EWOULDBLOCK && errno != EINTR) {
+    int savedErrno = errno;  // logging may change errno
+    if (isPeerReset(savedErrno)) {
+      LOG_WARN << "TcpConnection::handleWrite [" << name_ << "] - " << strerror_tl(savedErrno);
+    } else {
+      LOG_SYSERR << "TcpConnection::handleWrite [" << name_ << "]";
+    }
+    handleClose();  // the peer is gone and so is our output
+  }
+}
+
+ssize_t TcpConnection::writeSome(const void* data, size_t len) {
+  // MSG_NOSIGNAL: a write to a peer that has gone fails with EPIPE and raises no SIGPIPE, whose
+  // default action ends the process - whatever the rest of the program does with the signal.
+  return ::send(channel_->fd(), data, len, MSG_NOSIGNAL);
+}
+
+void TcpConnection::handleClose() {
+  loop_->assertInLoopThread();
+  if (state_ == kDisconnected) return;  // an error and a hang-up may both report the end
+  LOG_TRACE << "fd = " << channel_->fd() << " state = " << stateToString();
+  setState(kDisconnected);
+  channel_->disableAll();
+  TcpConnectionPtr guardThis(shared_from_this());
+  connectionCallback_(guardThis);
+  // Last: the owner drops its reference here, and schedules connectDestroyed().
+  closeCallback_(guardThis);
+}
+
+void TcpConnection::handleError() {
+  int err = sockets::getSocketError(channel_->fd());
+  if (isPeerReset(err)) {
+    LOG_WARN << "TcpConnection::handleError [" << name_ << "] - SO_ERROR = " << err << " "
+             << strerror_tl(err);
+  } else {
+    LOG_ERROR << "TcpConnection::handleError [" << name_ << "] - SO_ERROR = " << err << " "
+              << strerror_tl(err);
+  }
+}
+
+const char* TcpConnection::stateToString() const {
+  switch (state_) {
+    case kDisconnected:
+      return "kDisconnected";
+    case kConnecting:
+      return "kConnecting";
+    case kConnected:
+      return "kConnected";
+    case kDisconnecting:
+      return "kDisconnecting";
+  }
+  return "unknown state";
+}
+
+}  // namespace net
+}  // namespace mymuduo

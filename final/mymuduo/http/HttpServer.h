@@ -1,0 +1,61 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "mymuduo/base/noncopyable.h"
+#include "mymuduo/http/HttpContext.h"
+#include "mymuduo/net/TcpServer.h"
+
+namespace mymuduo {
+namespace http {
+
+class HttpRequest;
+class HttpResponse;
+
+/// An HTTP/1.1 server on top of TcpServer: parses each connection's requests with an
+/// HttpContext, calls the user's callback once per request, and writes the responses in order.
+///
+/// Owns its TcpServer; does not own its loop. Thread rules are TcpServer's: the callback runs
+/// in the IO loop of the request's connection, so with setThreadNum(n > 0) it runs in several
+/// threads at once and state shared between requests needs a lock. Setters before start().
+///
+/// What it does for every connection: keep-alive by default for HTTP/1.1, close after the
+/// response for HTTP/1.0 unless asked to keep alive and whenever "Connection: close" is sent;
+/// pipelined requests answered in order; a bad request answered with its status (400, 413,
+/// 414, 431, 501) and then the connection closed; "100 Continue" sent when a client expects
+/// it; the whole response still delivered to a client that shut down its write side after its
+/// request; the connection closed when a request takes longer than the idle timeout to arrive,
+/// counted from the end of the previous response, however slowly its bytes trickle in.
+class HttpServer : noncopyable {
+ public:
+  using HttpCallback = std::function<void(const HttpRequest&, HttpResponse*)>;
+
+  HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr, std::string name,
+             net::TcpServer::Option option = net::TcpServer::kNoReusePort);
+
+  net::EventLoop* getLoop() const { return server_.getLoop(); }
+  /// Where it listens (with the port the kernel chose when asked for port 0).
+  net::InetAddress listenAddress() const { return server_.listenAddress(); }
+
+  void setHttpCallback(HttpCallback cb) { httpCallback_ = std::move(cb); }
+  void setThreadNum(int numThreads) { server_.setThreadNum(numThreads); }
+  /// Seconds a connection may take to deliver its next request; 0 turns the timeout off.
+  /// Default 60.
+  void setIdleTimeout(double seconds) { idleTimeoutSeconds_ = seconds; }
+  void setLimits(const HttpContext::Limits& limits) { limits_ = limits; }
+
+  void start();
+
+ private:
+  void onConnection(const net::TcpConnectionPtr& conn);
+  void onMessage(const net::TcpConnectionPtr& conn, net::Buffer* buf, Timestamp receiveTime);
+
+  net::TcpServer server_;
+  HttpCallback httpCallback_;
+  double idleTimeoutSeconds_ = 60.0;
+  HttpContext::Limits limits_;
+};
+
+}  // namespace http
+}  // namespace mymuduo
