@@ -332,7 +332,7 @@ TEST_CASE("Connection: close ends the connection after that response", "[ch10][h
   CHECK(client.readEof());
 }
 
-TEST_CASE("pipelined requests in one write are answered in order, a file body among them",
+TEST_CASE("pipelined requests in one write are answered in order with a file body among them",
           "[ch10][httpserver]") {
   TempFile file(3 * 1024 * 1024 + 17);  // many pieces, the last one short
   Router router;
@@ -357,7 +357,7 @@ TEST_CASE("pipelined requests in one write are answered in order, a file body am
   }
 }
 
-TEST_CASE("a bad request is answered with its status, then the connection closes",
+TEST_CASE("a bad request is answered with its status and then the connection closes",
           "[ch10][httpserver]") {
   HttpTestServer server(Router{});
   struct Case {
@@ -385,33 +385,32 @@ TEST_CASE("a bad request is answered with its status, then the connection closes
   }
 }
 
-TEST_CASE("after a bad request the server reads the rest, so no reset destroys the answer",
+TEST_CASE("after a bad request the server reads the rest so that no reset destroys the answer",
           "[ch10][httpserver]") {
   HttpTestServer server(Router{});
-  for (int round = 0; round < 5; ++round) {
+  for (int round = 0; round < 3; ++round) {
     Client client(server.port());
-    // More than one read takes: the server answers after the first, with the rest still unread.
-    std::string junk(1024 * 1024, 'j');
-    client.send("GET / HTTP/1.1\r\nHost: test\r\nBad Header\r\n\r\n");
-    std::thread writer([&] {
-      size_t done = 0;
-      while (done < junk.size()) {
-        ssize_t n = ::send(client.fd(), junk.data() + done, junk.size() - done, MSG_NOSIGNAL);
-        if (n <= 0) break;  // a server that closed early resets us: the checks below fail
-        done += static_cast<size_t>(n);
-      }
-      ::shutdown(client.fd(), SHUT_WR);
-    });
+    // Far more than one read takes, and more than the socket buffers hold: the server answers
+    // after its first read, and only a server that goes on reading lets all of it through.
+    // The answer meanwhile waits, unread, in our receive queue.
+    std::string data = "GET / HTTP/1.1\r\nHost: test\r\nBad Header\r\n\r\n";
+    data += std::string(16 * 1024 * 1024, 'j');
+    size_t sent = 0;
+    while (sent < data.size()) {
+      ssize_t n = ::send(client.fd(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;  // the server closed early and reset us
+      sent += static_cast<size_t>(n);
+    }
+    CHECK(sent == data.size());
+    client.shutdownWrite();
     bool gotResponse = false;
     bool cleanEof = false;
     try {
-      Response r = client.read();
-      gotResponse = r.status == 400;
+      gotResponse = client.read().status == 400;
       cleanEof = client.readEof();
     } catch (const std::exception& e) {
-      INFO(e.what());
+      WARN(e.what());
     }
-    writer.join();
     CHECK(gotResponse);
     CHECK(cleanEof);
   }
@@ -458,7 +457,7 @@ TEST_CASE("Expect: 100-continue gets 100 Continue before the body is sent", "[ch
   CHECK(r.body == "hello");
 }
 
-TEST_CASE("the idle timeout closes a client that dribbles its header, and others are served",
+TEST_CASE("the idle timeout closes a client that dribbles its header while others are served",
           "[ch10][httpserver]") {
   HttpTestServer server(Router{}, [](HttpServer& s) { s.setIdleTimeout(0.5); });
   Client slow(server.port());
