@@ -650,3 +650,25 @@ TEST_CASE("HttpRequest setMethod knows the methods case-sensitively", "[ch10][ht
   CHECK(r.method() == HttpRequest::kPatch);  // left as it was
   CHECK(std::string(HttpRequest().methodString()) == "UNKNOWN");
 }
+
+TEST_CASE("HttpContext errorReason names the rule a request broke", "[ch10][http]") {
+  // Several checks reject the same bytes with the same 400; the reason tells them apart in the
+  // log, and shows that the specific rule, not a later catch-all, fired.
+  const std::pair<const char*, const char*> cases[] = {
+      {"GET / HTTP/1.1\r\nHost: x\r\n b\r\n\r\n", "obsolete line folding"},
+      {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", "whitespace before ':'"},
+      {"GET / HTTP/1.1\r\nX(y): 1\r\n\r\n", "malformed header field name"},
+      {"GET / HTTP/1.1\nHost: x\r\n\r\n", "request line not ended by CRLF"},
+      {"GET / HTTP/1.1\r\nHost: x\n\r\n", "header line not ended by CRLF"},
+      {"GET / HTTP/1.1\r\n\r\n", "missing Host field"},
+      {"GET / HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n", "more than one Host field"},
+      {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n",
+       "both Content-Length and Transfer-Encoding"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.first);
+    const HttpContext ctx = parsed(c.first);
+    CHECK(ctx.errorStatus() == 400);
+    CHECK(std::string(ctx.errorReason()) == c.second);
+  }
+}
