@@ -441,6 +441,50 @@ TEST_CASE("a client that half-closes after its requests still gets every respons
   }
 }
 
+TEST_CASE("requests sent while a file streams wait in the kernel and not in server memory",
+          "[ch10][httpserver]") {
+  TempFile file(8 * 1024 * 1024);
+  Router router;
+  router.filePath = file.path();
+  HttpTestServer server(router);
+  Client client(server.port());
+  client.send(get("/file"));
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (client.pending().find("\r\n\r\n") == std::string::npos) {
+    REQUIRE(client.readSome(deadline) > 0);
+  }
+  // Now flood it with pipelined requests, never reading. A server that stopped reading lets
+  // the socket buffers fill and our sends block; one that reads takes all of them.
+  std::string block;
+  while (block.size() < 64 * 1024) block += get("/x");
+  const size_t cap = 256 * 1024 * 1024;
+  size_t sent = 0;
+  while (sent < cap) {
+    size_t offset = sent % block.size();  // the stream stays a sequence of whole requests
+    ssize_t n = ::send(client.fd(), block.data() + offset, block.size() - offset,
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    REQUIRE(errno == EAGAIN);
+    // Blocked: unblocked again only by a server that reads. 300 ms of none means it does not.
+    struct pollfd pfd = {client.fd(), POLLOUT, 0};
+    if (::poll(&pfd, 1, 300) == 0) break;
+  }
+  INFO("sent " << sent / 1024 << " KiB of requests while the file streamed");
+  CHECK(sent < cap / 2);  // the kernel's buffers hold tens of MiB at most
+  // The file, whole, and then the requests that waited for it, in order.
+  std::string head = client.pending().substr(0, client.pending().find("\r\n\r\n") + 4);
+  client.pending().erase(0, head.size());
+  while (client.pending().size() < file.content().size()) {
+    REQUIRE(client.readSome(deadline) > 0);
+  }
+  CHECK(client.pending().compare(0, file.content().size(), file.content()) == 0);
+  client.pending().erase(0, file.content().size());
+  for (int i = 0; i < 10; ++i) CHECK(client.read().body == "GET /x");
+}
+
 TEST_CASE("Expect: 100-continue gets 100 Continue before the body is sent", "[ch10][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
