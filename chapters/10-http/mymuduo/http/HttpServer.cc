@@ -69,7 +69,8 @@ struct HttpServer::ConnectionState {
   /// The peer shut down its writing half: answer what is buffered, then close.
   bool peerClosed = false;
 
-  /// The file body being streamed. While set, later pipelined requests wait in the input buffer.
+  /// The file body being streamed. While set, later pipelined requests wait, in the input
+  /// buffer or (reading stopped) in the kernel.
   std::shared_ptr<HttpResponse::FileBody> file;
   uint64_t fileOffset = 0;
   bool closeAfterFile = false;
@@ -198,6 +199,8 @@ void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
     state->fileOffset = 0;
     state->closeAfterFile = response.closeConnection();
     state->restartIdleWindow();
+    // Later requests wait, and so do their bytes: in the kernel, not in our input buffer.
+    conn->stopRead();
     return;  // the header's write-complete sends the first piece
   }
   finishResponse(conn, state, response.closeConnection());
@@ -260,6 +263,8 @@ void HttpServer::sendFilePiece(const TcpConnectionPtr& conn, ConnectionState* st
   conn->send(&state->scratch);
   if (state->fileOffset == file.length) {
     state->file.reset();
+    // Also when closing: the peer's last bytes and its EOF must still be read (see closing).
+    conn->startRead();
     finishResponse(conn, state, state->closeAfterFile);
     // Requests that arrived meanwhile waited in the input buffer: their turn now.
     if (!state->closing) processRequests(conn, state, Timestamp::now());
