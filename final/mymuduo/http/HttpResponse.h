@@ -39,7 +39,7 @@ class HttpResponse {
   /// An open file to send as the body: its fd (closed by the destructor) and how many bytes of
   /// it, from offset 0.
   struct FileBody {
-    FileBody(int fd, uint64_t length) : fd(fd), length(length) {}
+    FileBody(int fileFd, uint64_t fileLength) : fd(fileFd), length(fileLength) {}
     ~FileBody();
     FileBody(const FileBody&) = delete;
     FileBody& operator=(const FileBody&) = delete;

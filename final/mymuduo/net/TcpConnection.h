@@ -51,6 +51,12 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   /// Closes at once, dropping queued output.
   void forceClose();
   void setTcpNoDelay(bool on);
+  /// Stops reading from the socket: what the peer sends meanwhile waits in the kernel, and
+  /// TCP's flow control slows the peer down, instead of the input buffer growing while the
+  /// user is not ready for more (an HTTP server streaming a file before the next request).
+  /// startRead() resumes; after the peer's EOF reading stays off. Safe from any thread.
+  void stopRead();
+  void startRead();
 
   void setContext(std::any context) { context_ = std::move(context); }
   const std::any& getContext() const { return context_; }
@@ -92,6 +98,8 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void sendInLoop(const void* data, size_t len);
   void shutdownInLoop();
   void forceCloseInLoop();
+  void stopReadInLoop();
+  void startReadInLoop();
   ssize_t writeSome(const void* data, size_t len);
   void setState(StateE s) { state_ = s; }
   const char* stateToString() const;
