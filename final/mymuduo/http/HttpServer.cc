@@ -186,7 +186,9 @@ void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
     response.setContentType("text/plain; charset=utf-8");
     response.setBody("500 Internal Server Error\n");
   }
-  bool headOnly = request.method() == HttpRequest::kHead;
+  // The answer to HEAD, and a status that has no body, get the headers only.
+  bool headOnly =
+      request.method() == HttpRequest::kHead || !HttpResponse::statusHasBody(response.statusCode());
   response.appendToBuffer(&state->scratch, headOnly);
   conn->send(&state->scratch);
   state->context.reset();
@@ -234,7 +236,14 @@ void HttpServer::respondWithError(const TcpConnectionPtr& conn, ConnectionState*
 
 void HttpServer::onWriteComplete(const TcpConnectionPtr& conn) {
   ConnectionState* state = stateOf(conn);
-  if (state == nullptr || !state->file) return;
+  if (state == nullptr) return;
+  if (!state->file) {
+    // The output is all in the kernel: the true end of the previous response, later than when
+    // it was queued if the client reads a large one slowly. Only our own sends lead here, never
+    // the client's bytes; and not in the middle of a request (after a 100 Continue).
+    if (state->context.state() == HttpContext::kExpectRequestLine) state->restartIdleWindow();
+    return;
+  }
   // A write-complete queued before the file started may arrive while a piece is still queued;
   // that piece's own write-complete follows, so skip rather than queue a second piece.
   if (conn->outputBuffer()->readableBytes() == 0) sendFilePiece(conn, state);
