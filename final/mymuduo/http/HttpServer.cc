@@ -189,21 +189,25 @@ void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
   // The answer to HEAD, and a status that has no body, get the headers only.
   bool headOnly =
       request.method() == HttpRequest::kHead || !HttpResponse::statusHasBody(response.statusCode());
+  const auto& file = response.bodyFile();
+  bool streaming = file && !headOnly && file->length > 0;
+  if (streaming) {
+    // Later requests wait, and so do their bytes: in the kernel, not in our input buffer.
+    // Before the first send, so that a reset it meets already finds reading off, and
+    // TcpConnection closes at once instead of waiting for a poll event that cannot come.
+    conn->stopRead();
+  }
   response.appendToBuffer(&state->scratch, headOnly);
   conn->send(&state->scratch);
   state->context.reset();
-
-  const auto& file = response.bodyFile();
-  if (file && !headOnly && file->length > 0) {
+  if (streaming) {
     // The pieces follow on write-complete, one at a time, so the output buffer never holds
     // more than one of them; the first goes once the header is written.
     state->file = file;
     state->fileOffset = 0;
     state->closeAfterFile = response.closeConnection();
     state->restartIdleWindow();
-    // Later requests wait, and so do their bytes: in the kernel, not in our input buffer.
-    conn->stopRead();
-    return;  // the header's write-complete sends the first piece
+    return;
   }
   finishResponse(conn, state, response.closeConnection());
 }
