@@ -267,6 +267,28 @@ TEST_CASE("every response has a Date (IMF-fixdate) and a Content-Length", "[ch10
   CHECK(missing.header("Content-Length") == "0");
 }
 
+TEST_CASE("a 204 response has no Content-Length and no body", "[ch10][httpserver]") {
+  HttpTestServer server([](const HttpRequest& request, HttpResponse* response) {
+    if (request.path() == "/none") {
+      response->setStatusCode(static_cast<HttpResponse::HttpStatusCode>(204));
+      response->setStatusMessage("No Content");
+    } else {
+      response->setStatusCode(HttpResponse::k200Ok);
+    }
+    response->setBody("a body that must not be sent");
+  });
+  Client client(server.port());
+  client.send(get("/none") + get("/some"));
+  Response none = client.read(true);
+  CHECK(none.statusLine == "HTTP/1.1 204 No Content");
+  CHECK(none.headers.count("Content-Length") == 0);
+  CHECK(!none.header("Date").empty());
+  // A body after the 204 would stand where the next response starts.
+  Response some = client.read();
+  CHECK(some.statusLine == "HTTP/1.1 200 OK");
+  CHECK(some.body == "a body that must not be sent");
+}
+
 TEST_CASE("HEAD gets GET's headers and Content-Length but no body", "[ch10][httpserver]") {
   TempFile file(100 * 1000);
   Router router;

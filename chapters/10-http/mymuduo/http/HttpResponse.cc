@@ -90,15 +90,19 @@ void HttpResponse::appendToBuffer(net::Buffer* output, bool headOnly) const {
     output->append(header.second);
     output->append("\r\n");
   }
-  // Content-Length also on the answer to HEAD: it is what GET would have sent (RFC 9110 §9.3.2).
-  n = std::snprintf(line, sizeof line, "Content-Length: %llu\r\n",
-                    static_cast<unsigned long long>(contentLength()));
-  output->append(line, static_cast<size_t>(n));
+  const int code = static_cast<int>(statusCode_);
+  // Content-Length also on the answer to HEAD: it is what GET would have sent (RFC 9110 §9.3.2);
+  // and on a 304, where it would be the selected representation's. Never on 1xx or 204.
+  if (code >= 200 && code != 204) {
+    n = std::snprintf(line, sizeof line, "Content-Length: %llu\r\n",
+                      static_cast<unsigned long long>(contentLength()));
+    output->append(line, static_cast<size_t>(n));
+  }
   // Always said, not only for "close": an HTTP/1.0 client keeps the connection only when the
   // response says "keep-alive", and to an HTTP/1.1 client it is harmless.
   output->append(closeConnection_ ? "Connection: close\r\n" : "Connection: keep-alive\r\n");
   output->append("\r\n");
-  if (!headOnly) output->append(body_);
+  if (!headOnly && statusHasBody(code)) output->append(body_);
 }
 
 const char* HttpResponse::reasonPhrase(int statusCode) {

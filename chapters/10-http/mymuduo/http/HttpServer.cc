@@ -186,22 +186,28 @@ void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
     response.setContentType("text/plain; charset=utf-8");
     response.setBody("500 Internal Server Error\n");
   }
-  bool headOnly = request.method() == HttpRequest::kHead;
+  // The answer to HEAD, and a status that has no body, get the headers only.
+  bool headOnly =
+      request.method() == HttpRequest::kHead || !HttpResponse::statusHasBody(response.statusCode());
+  const auto& file = response.bodyFile();
+  bool streaming = file && !headOnly && file->length > 0;
+  if (streaming) {
+    // Later requests wait, and so do their bytes: in the kernel, not in our input buffer.
+    // Before the first send, so that a reset it meets already finds reading off, and
+    // TcpConnection closes at once instead of waiting for a poll event that cannot come.
+    conn->stopRead();
+  }
   response.appendToBuffer(&state->scratch, headOnly);
   conn->send(&state->scratch);
   state->context.reset();
-
-  const auto& file = response.bodyFile();
-  if (file && !headOnly && file->length > 0) {
+  if (streaming) {
     // The pieces follow on write-complete, one at a time, so the output buffer never holds
     // more than one of them; the first goes once the header is written.
     state->file = file;
     state->fileOffset = 0;
     state->closeAfterFile = response.closeConnection();
     state->restartIdleWindow();
-    // Later requests wait, and so do their bytes: in the kernel, not in our input buffer.
-    conn->stopRead();
-    return;  // the header's write-complete sends the first piece
+    return;
   }
   finishResponse(conn, state, response.closeConnection());
 }
@@ -234,7 +240,14 @@ void HttpServer::respondWithError(const TcpConnectionPtr& conn, ConnectionState*
 
 void HttpServer::onWriteComplete(const TcpConnectionPtr& conn) {
   ConnectionState* state = stateOf(conn);
-  if (state == nullptr || !state->file) return;
+  if (state == nullptr) return;
+  if (!state->file) {
+    // The output is all in the kernel: the true end of the previous response, later than when
+    // it was queued if the client reads a large one slowly. Only our own sends lead here, never
+    // the client's bytes; and not in the middle of a request (after a 100 Continue).
+    if (state->context.state() == HttpContext::kExpectRequestLine) state->restartIdleWindow();
+    return;
+  }
   // A write-complete queued before the file started may arrive while a piece is still queued;
   // that piece's own write-complete follows, so skip rather than queue a second piece.
   if (conn->outputBuffer()->readableBytes() == 0) sendFilePiece(conn, state);

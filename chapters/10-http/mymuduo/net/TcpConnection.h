@@ -24,10 +24,10 @@ class Socket;
 /// Buffers. Lifetime is shared: the TcpServer (or TcpClient) holds it while it is open, user
 /// code may hold it as long as it likes, and every task sent to the loop holds it too
 /// (shared_from_this), so the object outlives anything that can still touch it.
-/// Thread safety: send(), shutdown() and forceClose() are safe from any thread; the copy of
-/// the bytes is made before send() returns. Everything else runs in the loop thread. Only
-/// the loop thread sets kDisconnected, and other threads change the state only by a
-/// compare-and-swap that never replaces it.
+/// Thread safety: send(), shutdown(), forceClose(), stopRead() and startRead() are safe from
+/// any thread; the copy of the bytes is made before send() returns. Everything else runs in
+/// the loop thread. Only the loop thread sets kDisconnected, and other threads change the state
+/// only by a compare-and-swap that never replaces it.
 class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnection> {
  public:
   /// Made by TcpServer/TcpClient from a connected fd, which it takes over.
