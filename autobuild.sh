@@ -8,7 +8,8 @@ usage() {
 Usage: ./autobuild.sh [run|build|test|--help]
 
   run (default)  install missing dependencies, build everything, install final/ (built
-                 optimised, RelWithDebInfo) into ./install, then run the main job
+                 optimised, RelWithDebInfo) into ./install, then run the main job: httpd
+                 serving docs/ on http://127.0.0.1:8000/ until Ctrl-C
   build          the same, without running the main job
   test           install missing dependencies, build everything, run every test
 
@@ -23,14 +24,18 @@ Environment:
   CMAKE_PREFIX_PATH=     where CMake looks first for packages (e.g. a Catch2 v3 folder made by
                          tools/fetch-catch2-v3)
   JOBS=<cores>           parallel build and test jobs
+  HTTPD_PORT=8000        the port the main job's httpd listens on
 USAGE
 }
 
-# The main job: the newest chapter's example, installed into install/bin.
-MAIN_JOB=(echo_server --threads 2 --port 2007)
-
 cd "$(dirname "$0")"
 ROOT=$(pwd)
+
+# The main job: the newest chapter's example, installed into install/bin: the static file
+# server, on the repository's docs/ (its Markdown served as text/markdown).
+HTTPD_PORT=${HTTPD_PORT:-8000}
+MAIN_JOB=(httpd --root "$ROOT/docs" --port "$HTTPD_PORT")
+
 MODE=${1:-run}
 case "$MODE" in
   run | build | test) ;;
@@ -52,6 +57,7 @@ declare -A NEEDS=(
   [make]=make
   [pkg-config]=pkg-config  # the test that links the installed library the pkg-config way
   [python3]=python3
+  [curl]=curl  # the integration test of httpd talks to it with curl
 )
 # ccache is not needed: CMake uses it when it is installed, and then rebuilds are faster.
 
@@ -170,7 +176,8 @@ case "$MODE" in
   run | build)
     install_final
     if [ "$MODE" = run ]; then
-      step "running the main job: install/bin/${MAIN_JOB[*]} (try: nc 127.0.0.1 2007; stop: Ctrl-C)"
+      step "running the main job: install/bin/${MAIN_JOB[*]}"
+      echo "autobuild.sh: serving docs/ on http://127.0.0.1:$HTTPD_PORT/ - press Ctrl-C to stop"
       exec "$ROOT/install/bin/${MAIN_JOB[0]}" "${MAIN_JOB[@]:1}"
     fi
     echo "autobuild.sh: built and installed into $ROOT/install"

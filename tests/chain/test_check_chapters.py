@@ -354,7 +354,7 @@ class CheckChapters(FakeRepo):
 
 
 class SyncFinal(FakeRepo):
-    """tools/sync-final: final/ takes mymuduo/, examples/, tests/ from the newest chapter."""
+    """tools/sync-final: final/ takes mymuduo/, examples/, tests/, fuzz/ from the newest chapter."""
 
     def setUp(self):
         super().setUp()
@@ -388,6 +388,19 @@ class SyncFinal(FakeRepo):
         self.assertFalse(os.path.exists(self.path("final/tests/test_old.cc")))
         self.assertEqual(self.read("final/mymuduo/net/B.cc"), self.read("chapters/03-three/mymuduo/net/B.cc"))
         self.assertEqual(self.tool("sync-final", "--check").returncode, 0)
+
+    def test_fuzz_folder_is_followed(self):
+        self.write("chapters/03-three/fuzz/fuzz_a.cc", "// a fuzz target\n")
+        self.write("chapters/03-three/fuzz/corpus/fuzz_a/seed", "GET / HTTP/1.1\r\n\r\n")
+        out = self.tool("sync-final")
+        self.assertIn("copied chapters/03-three/fuzz/corpus/fuzz_a/seed -> final/fuzz/corpus/fuzz_a/seed", out.stdout)
+        self.assertEqual(self.read("final/fuzz/fuzz_a.cc"), "// a fuzz target\n")
+        self.assertEqual(self.tool("sync-final", "--check").returncode, 0)
+        os.remove(self.path("chapters/03-three/fuzz/corpus/fuzz_a/seed"))
+        self.assertIn("final/fuzz/corpus/fuzz_a/seed: not in chapters/03-three/",
+                      self.tool("sync-final", "--check").stdout)
+        self.assertIn("removed final/fuzz/corpus/fuzz_a/seed", self.tool("sync-final").stdout)
+        self.assertFalse(os.path.exists(self.path("final/fuzz/corpus")))
 
 
 class Propagate(FakeRepo):

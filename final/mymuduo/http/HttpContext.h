@@ -45,7 +45,7 @@ class HttpContext {
 
   ParseState state() const { return state_; }
   bool gotAll() const { return state_ == kGotAll; }
-  /// After parseRequest() returned false: 400, 413, 414, 431 or 501.
+  /// After parseRequest() returned false: 400, 413, 414, 431, 501 or 505.
   int errorStatus() const { return errorStatus_; }
   /// After parseRequest() returned false: a short reason, for the log and the error page.
   const char* errorReason() const { return errorReason_; }
@@ -62,9 +62,11 @@ class HttpContext {
   HttpRequest& request() { return request_; }
 
   /// The slave: looks for one CRLF-terminated line at the front of `buf` without consuming it.
-  /// kLineOk: *line is the line without its CRLF. kLineOpen: no CRLF yet and fewer than
-  /// `maxLength` bytes buffered. kLineBad: a CR not followed by LF, a bare LF, or `maxLength`
-  /// bytes without a line end.
+  /// `maxLength` bounds the line without its CRLF.
+  /// kLineOk: *line is the line without its CRLF (it points into `buf`).
+  /// kLineOpen: no line end yet, and the bytes buffered can still become a line of at most
+  /// `maxLength` bytes. kLineBad: a CR not followed by LF, a bare LF, or more than `maxLength`
+  /// bytes before the line end (decided as soon as byte maxLength + 1 arrives).
   static LineStatus readLine(const net::Buffer& buf, size_t maxLength, std::string_view* line);
 
  private:
@@ -76,7 +78,13 @@ class HttpContext {
   size_t headerBytes_ = 0;
   size_t headerLines_ = 0;
   size_t bodyRemaining_ = 0;
+  size_t emptyLineBytes_ = 0;  // CRLFs skipped before the request line
   bool expectContinue_ = false;
+
+  bool fail(int status, const char* reason);
+  bool parseRequestLine(std::string_view line);
+  bool parseHeaderLine(std::string_view line);
+  bool headersDone();
 };
 
 }  // namespace http

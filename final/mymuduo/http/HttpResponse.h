@@ -39,7 +39,7 @@ class HttpResponse {
   /// An open file to send as the body: its fd (closed by the destructor) and how many bytes of
   /// it, from offset 0.
   struct FileBody {
-    FileBody(int fd, uint64_t length) : fd(fd), length(length) {}
+    FileBody(int fileFd, uint64_t fileLength) : fd(fileFd), length(fileLength) {}
     ~FileBody();
     FileBody(const FileBody&) = delete;
     FileBody& operator=(const FileBody&) = delete;
@@ -76,13 +76,19 @@ class HttpResponse {
   /// The number of body bytes, whichever kind of body (the Content-Length).
   uint64_t contentLength() const;
 
-  /// Writes the status line and headers (with Content-Length, and "Connection: close" when
-  /// closing) and then the string body, unless `headOnly` (the answer to HEAD: the same
-  /// headers, no body). A file body is not written here: the server streams it.
+  /// Writes the status line and headers (with Date unless one was added, Content-Length, and
+  /// "Connection: close" when closing, "Connection: keep-alive" otherwise) and then the string
+  /// body, unless `headOnly` (the answer to HEAD: the same headers, no body). A file body is
+  /// not written here: the server streams it. A status without a body (see statusHasBody)
+  /// gets no body, and for 1xx and 204 no Content-Length either (RFC 9110 §8.6).
   void appendToBuffer(net::Buffer* output, bool headOnly = false) const;
 
   /// "OK", "Not Found", ...; "Unknown" for a code this class does not name.
   static const char* reasonPhrase(int statusCode);
+  /// False for 1xx, 204 and 304, whose responses never carry a body (RFC 9110 §6.4.1).
+  static bool statusHasBody(int statusCode) {
+    return statusCode >= 200 && statusCode != 204 && statusCode != 304;
+  }
 
  private:
   HttpStatusCode statusCode_ = kUnknown;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "mymuduo/base/noncopyable.h"
@@ -48,13 +49,31 @@ class HttpServer : noncopyable {
   void start();
 
  private:
+  struct ConnectionState;
+  using StatePtr = std::shared_ptr<ConnectionState>;
+
   void onConnection(const net::TcpConnectionPtr& conn);
   void onMessage(const net::TcpConnectionPtr& conn, net::Buffer* buf, Timestamp receiveTime);
+  void onWriteComplete(const net::TcpConnectionPtr& conn);
+  void onHalfClose(const net::TcpConnectionPtr& conn);
+  /// Answers the complete requests at the front of the input, in order, until the input holds
+  /// no whole request, a file body starts streaming, or the connection is closing.
+  void processRequests(const net::TcpConnectionPtr& conn, ConnectionState* state,
+                       Timestamp receiveTime);
+  void respond(const net::TcpConnectionPtr& conn, ConnectionState* state);
+  void respondWithError(const net::TcpConnectionPtr& conn, ConnectionState* state);
+  void sendFilePiece(const net::TcpConnectionPtr& conn, ConnectionState* state);
+  void finishResponse(const net::TcpConnectionPtr& conn, ConnectionState* state, bool close);
+  void endAfterHalfClose(const net::TcpConnectionPtr& conn, ConnectionState* state);
+  static void armIdleTimer(const net::TcpConnectionPtr& conn, ConnectionState* state);
+  static ConnectionState* stateOf(const net::TcpConnectionPtr& conn);
 
-  net::TcpServer server_;
   HttpCallback httpCallback_;
   double idleTimeoutSeconds_ = 60.0;
   HttpContext::Limits limits_;
+  // Last, so destroyed first: ~TcpServer tears the connections down, and their callbacks
+  // (onConnection) run while the members above are still alive.
+  net::TcpServer server_;
 };
 
 }  // namespace http

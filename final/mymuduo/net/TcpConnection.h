@@ -24,10 +24,10 @@ class Socket;
 /// Buffers. Lifetime is shared: the TcpServer (or TcpClient) holds it while it is open, user
 /// code may hold it as long as it likes, and every task sent to the loop holds it too
 /// (shared_from_this), so the object outlives anything that can still touch it.
-/// Thread safety: send(), shutdown() and forceClose() are safe from any thread; the copy of
-/// the bytes is made before send() returns. Everything else runs in the loop thread. Only
-/// the loop thread sets kDisconnected, and other threads change the state only by a
-/// compare-and-swap that never replaces it.
+/// Thread safety: send(), shutdown(), forceClose(), stopRead() and startRead() are safe from
+/// any thread; the copy of the bytes is made before send() returns. Everything else runs in
+/// the loop thread. Only the loop thread sets kDisconnected, and other threads change the state
+/// only by a compare-and-swap that never replaces it.
 class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnection> {
  public:
   /// Made by TcpServer/TcpClient from a connected fd, which it takes over.
@@ -51,6 +51,12 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   /// Closes at once, dropping queued output.
   void forceClose();
   void setTcpNoDelay(bool on);
+  /// Stops reading from the socket: what the peer sends meanwhile waits in the kernel, and
+  /// TCP's flow control slows the peer down, instead of the input buffer growing while the
+  /// user is not ready for more (an HTTP server streaming a file before the next request).
+  /// startRead() resumes; after the peer's EOF reading stays off. Safe from any thread.
+  void stopRead();
+  void startRead();
 
   void setContext(std::any context) { context_ = std::move(context); }
   const std::any& getContext() const { return context_; }
@@ -92,6 +98,8 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void sendInLoop(const void* data, size_t len);
   void shutdownInLoop();
   void forceCloseInLoop();
+  void stopReadInLoop();
+  void startReadInLoop();
   ssize_t writeSome(const void* data, size_t len);
   void setState(StateE s) { state_ = s; }
   const char* stateToString() const;

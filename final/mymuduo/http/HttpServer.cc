@@ -1,0 +1,304 @@
+#include "mymuduo/http/HttpServer.h"
+
+#include <strings.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <any>
+#include <cerrno>
+#include <chrono>
+
+#include "mymuduo/base/Logger.h"
+#include "mymuduo/http/HttpRequest.h"
+#include "mymuduo/http/HttpResponse.h"
+#include "mymuduo/net/Buffer.h"
+#include "mymuduo/net/EventLoop.h"
+#include "mymuduo/net/TcpConnection.h"
+#include "mymuduo/net/TimerId.h"
+
+namespace mymuduo {
+namespace http {
+
+using net::TcpConnectionPtr;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+/// How much of a file body is read per step: what the output buffer holds of it at most.
+constexpr size_t kFilePieceBytes = 64 * 1024;
+
+/// Whether the comma-separated list in the request's Connection field has `token`, in any case.
+bool connectionHas(const HttpRequest& request, std::string_view token) {
+  std::string value = request.getHeader("Connection");
+  std::string_view rest(value);
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item.size() == token.size() &&
+        ::strncasecmp(item.data(), token.data(), token.size()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// RFC 9112 §9.3: HTTP/1.1 persists unless "close" is listed; HTTP/1.0 only with "keep-alive".
+bool wantsClose(const HttpRequest& request) {
+  if (connectionHas(request, "close")) return true;
+  return request.version() != HttpRequest::kHttp11 && !connectionHas(request, "keep-alive");
+}
+
+}  // namespace
+
+/// Everything the server keeps per connection, in the TcpConnection's context. Touched only in
+/// the connection's IO loop (every callback that reaches it runs there), so it needs no lock.
+struct HttpServer::ConnectionState {
+  ConnectionState(const HttpContext::Limits& limits, Clock::duration timeout)
+      : context(limits), idleTimeout(timeout) {}
+
+  HttpContext context;
+  /// The connection is ending: a last response was sent (or is streaming, closeAfterFile) and
+  /// shutdown() called; whatever the peer still sends is read and thrown away, because closing
+  /// a socket with unread input makes the kernel answer with RST, and an RST can destroy the
+  /// response still in the peer's receive queue.
+  bool closing = false;
+  /// The peer shut down its writing half: answer what is buffered, then close.
+  bool peerClosed = false;
+
+  /// The file body being streamed. While set, later pipelined requests wait, in the input
+  /// buffer or (reading stopped) in the kernel.
+  std::shared_ptr<HttpResponse::FileBody> file;
+  uint64_t fileOffset = 0;
+  bool closeAfterFile = false;
+  /// Scratch for a response's header and for one file piece, reused so a long stream does not
+  /// allocate per piece.
+  net::Buffer scratch;
+
+  /// Idle timeout: one timer per connection. Moving the deadline only writes idleDeadline; the
+  /// timer, when it fires early, re-arms itself for the deadline then in force.
+  Clock::duration idleTimeout;
+  Clock::time_point idleDeadline;
+  net::TimerId idleTimer;
+
+  /// The start of the window in which the next request must complete.
+  void restartIdleWindow() { idleDeadline = Clock::now() + idleTimeout; }
+};
+
+HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr, std::string name,
+                       net::TcpServer::Option option)
+    : server_(loop, listenAddr, std::move(name), option) {
+  server_.setConnectionCallback([this](const TcpConnectionPtr& conn) { onConnection(conn); });
+  server_.setMessageCallback([this](const TcpConnectionPtr& conn, net::Buffer* buf,
+                                    Timestamp receiveTime) { onMessage(conn, buf, receiveTime); });
+  server_.setWriteCompleteCallback([this](const TcpConnectionPtr& conn) {
+    // Queued by the connection and maybe run after it (and this server) went: look first.
+    if (!conn->disconnected()) onWriteComplete(conn);
+  });
+}
+
+void HttpServer::start() {
+  LOG_INFO << "HttpServer starts listening on " << server_.ipPort();
+  server_.start();
+}
+
+HttpServer::ConnectionState* HttpServer::stateOf(const TcpConnectionPtr& conn) {
+  auto* state = std::any_cast<StatePtr>(conn->getMutableContext());
+  return state != nullptr ? state->get() : nullptr;
+}
+
+void HttpServer::onConnection(const TcpConnectionPtr& conn) {
+  if (conn->connected()) {
+    auto timeout = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(idleTimeoutSeconds_));
+    auto state = std::make_shared<ConnectionState>(limits_, timeout);
+    conn->setContext(state);
+    conn->setHalfCloseCallback([this](const TcpConnectionPtr& c) { onHalfClose(c); });
+    if (idleTimeoutSeconds_ > 0) {
+      state->restartIdleWindow();
+      armIdleTimer(conn, state.get());
+    }
+  } else if (ConnectionState* state = stateOf(conn)) {
+    conn->getLoop()->cancel(state->idleTimer);
+    conn->setContext(std::any());  // closes the file of a response cut short
+  }
+}
+
+void HttpServer::armIdleTimer(const TcpConnectionPtr& conn, ConnectionState* state) {
+  // The timer holds the connection weakly: it must not keep a closed connection alive.
+  std::weak_ptr<net::TcpConnection> weakConn(conn);
+  state->idleTimer = conn->getLoop()->runAt(state->idleDeadline, [weakConn] {
+    TcpConnectionPtr c = weakConn.lock();
+    if (!c) return;
+    ConnectionState* s = stateOf(c);
+    if (s == nullptr) return;
+    if (Clock::now() < s->idleDeadline) {
+      armIdleTimer(c, s);  // the deadline moved since we were armed
+    } else {
+      LOG_INFO << "HttpServer: " << c->name() << " idle, closing";
+      c->forceClose();
+    }
+  });
+}
+
+void HttpServer::onMessage(const TcpConnectionPtr& conn, net::Buffer* buf, Timestamp receiveTime) {
+  ConnectionState* state = stateOf(conn);
+  if (state == nullptr) return;
+  if (state->closing) {
+    buf->retrieveAll();  // drained, see ConnectionState::closing
+    return;
+  }
+  if (state->file) return;  // the next request waits until the file is sent
+  processRequests(conn, state, receiveTime);
+}
+
+void HttpServer::processRequests(const TcpConnectionPtr& conn, ConnectionState* state,
+                                 Timestamp receiveTime) {
+  net::Buffer* buf = conn->inputBuffer();
+  while (!state->closing && !state->file) {
+    if (!state->context.parseRequest(buf, receiveTime)) {
+      respondWithError(conn, state);
+      return;
+    }
+    // HTTP/1.0 clients do not know 1xx responses (RFC 9110 §15.2): never send them one.
+    if (state->context.takeExpectContinue() &&
+        state->context.request().version() == HttpRequest::kHttp11) {
+      conn->send(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
+    }
+    if (!state->context.gotAll()) break;
+    respond(conn, state);
+  }
+  if (state->peerClosed) endAfterHalfClose(conn, state);
+}
+
+void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
+  const HttpRequest& request = state->context.request();
+  HttpResponse response(wantsClose(request));
+  if (httpCallback_) httpCallback_(request, &response);
+  if (response.statusCode() == HttpResponse::kUnknown) {
+    LOG_ERROR << "HttpServer: the callback set no status for " << request.methodString() << " "
+              << request.path();
+    response = HttpResponse(response.closeConnection());
+    response.setStatusCode(HttpResponse::k500InternalServerError);
+    response.setContentType("text/plain; charset=utf-8");
+    response.setBody("500 Internal Server Error\n");
+  }
+  // The answer to HEAD, and a status that has no body, get the headers only.
+  bool headOnly =
+      request.method() == HttpRequest::kHead || !HttpResponse::statusHasBody(response.statusCode());
+  const auto& file = response.bodyFile();
+  bool streaming = file && !headOnly && file->length > 0;
+  if (streaming) {
+    // Later requests wait, and so do their bytes: in the kernel, not in our input buffer.
+    // Before the first send, so that a reset it meets already finds reading off, and
+    // TcpConnection closes at once instead of waiting for a poll event that cannot come.
+    conn->stopRead();
+  }
+  response.appendToBuffer(&state->scratch, headOnly);
+  conn->send(&state->scratch);
+  state->context.reset();
+  if (streaming) {
+    // The pieces follow on write-complete, one at a time, so the output buffer never holds
+    // more than one of them; the first goes once the header is written.
+    state->file = file;
+    state->fileOffset = 0;
+    state->closeAfterFile = response.closeConnection();
+    state->restartIdleWindow();
+    return;
+  }
+  finishResponse(conn, state, response.closeConnection());
+}
+
+void HttpServer::finishResponse(const TcpConnectionPtr& conn, ConnectionState* state, bool close) {
+  state->restartIdleWindow();
+  if (close) {
+    state->closing = true;
+    conn->shutdown();  // after the queued output
+  }
+}
+
+void HttpServer::respondWithError(const TcpConnectionPtr& conn, ConnectionState* state) {
+  int status = state->context.errorStatus();
+  if (status < 400 || status > 599) status = HttpResponse::k400BadRequest;
+  LOG_INFO << "HttpServer: " << conn->name() << " bad request, " << status << " "
+           << state->context.errorReason();
+  HttpResponse response(true);
+  response.setStatusCode(static_cast<HttpResponse::HttpStatusCode>(status));
+  response.setStatusMessage(HttpResponse::reasonPhrase(status));
+  response.setContentType("text/plain; charset=utf-8");
+  response.setBody(std::to_string(status) + " " + HttpResponse::reasonPhrase(status) + ": " +
+                   state->context.errorReason() + "\n");
+  response.appendToBuffer(&state->scratch);
+  conn->send(&state->scratch);
+  conn->inputBuffer()->retrieveAll();
+  // Not forceClose(): shut down our side and read until the peer's EOF (or the idle timer).
+  finishResponse(conn, state, true);
+}
+
+void HttpServer::onWriteComplete(const TcpConnectionPtr& conn) {
+  ConnectionState* state = stateOf(conn);
+  if (state == nullptr) return;
+  if (!state->file) {
+    // The output is all in the kernel: the true end of the previous response, later than when
+    // it was queued if the client reads a large one slowly. Only our own sends lead here, never
+    // the client's bytes; and not in the middle of a request (after a 100 Continue).
+    if (state->context.state() == HttpContext::kExpectRequestLine) state->restartIdleWindow();
+    return;
+  }
+  // A write-complete queued before the file started may arrive while a piece is still queued;
+  // that piece's own write-complete follows, so skip rather than queue a second piece.
+  if (conn->outputBuffer()->readableBytes() == 0) sendFilePiece(conn, state);
+}
+
+void HttpServer::sendFilePiece(const TcpConnectionPtr& conn, ConnectionState* state) {
+  const HttpResponse::FileBody& file = *state->file;
+  size_t want =
+      static_cast<size_t>(std::min<uint64_t>(kFilePieceBytes, file.length - state->fileOffset));
+  state->scratch.ensureWritableBytes(want);
+  ssize_t n =
+      ::pread(file.fd, state->scratch.beginWrite(), want, static_cast<off_t>(state->fileOffset));
+  if (n <= 0) {
+    // The file shrank or failed under us: the promised Content-Length cannot be kept, and the
+    // only honest way to tell the client is to cut the connection.
+    LOG_ERROR << "HttpServer: " << conn->name() << " file body ended at " << state->fileOffset
+              << " of " << file.length << " bytes" << (n < 0 ? ", pread failed" : "");
+    state->file.reset();
+    state->closing = true;
+    conn->forceClose();
+    return;
+  }
+  state->scratch.hasWritten(static_cast<size_t>(n));
+  state->fileOffset += static_cast<uint64_t>(n);
+  state->restartIdleWindow();  // progress of a response is not idleness
+  conn->send(&state->scratch);
+  if (state->fileOffset == file.length) {
+    state->file.reset();
+    // Also when closing: the peer's last bytes and its EOF must still be read (see closing).
+    conn->startRead();
+    finishResponse(conn, state, state->closeAfterFile);
+    // Requests that arrived meanwhile waited in the input buffer: their turn now.
+    if (!state->closing) processRequests(conn, state, Timestamp::now());
+  }
+}
+
+void HttpServer::onHalfClose(const TcpConnectionPtr& conn) {
+  ConnectionState* state = stateOf(conn);
+  if (state == nullptr) return;
+  state->peerClosed = true;
+  endAfterHalfClose(conn, state);
+}
+
+void HttpServer::endAfterHalfClose(const TcpConnectionPtr& conn, ConnectionState* state) {
+  // While a file streams, the requests behind it are still to be answered: wait for it.
+  if (state->closing || state->file) return;
+  // Every whole request was answered; what is left is an incomplete one that can never be
+  // completed now, and is dropped.
+  state->closing = true;
+  conn->shutdown();
+}
+
+}  // namespace http
+}  // namespace mymuduo

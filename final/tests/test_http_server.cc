@@ -1,0 +1,645 @@
+// HttpServer over real loopback sockets: the server runs in a loop thread of its own (or with
+// IO threads), the test thread is a plain blocking client that reads with timeouts.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "TestUtil.h"
+#include "mymuduo/http/HttpRequest.h"
+#include "mymuduo/http/HttpResponse.h"
+#include "mymuduo/http/HttpServer.h"
+#include "mymuduo/net/EventLoop.h"
+#include "mymuduo/net/InetAddress.h"
+
+using mymuduo::http::CaseInsensitiveLess;
+using mymuduo::http::HttpRequest;
+using mymuduo::http::HttpResponse;
+using mymuduo::http::HttpServer;
+using mymuduo::net::InetAddress;
+using testutil::connectTo;
+using testutil::countOpenFds;
+using testutil::LoopInThread;
+using testutil::pattern;
+using testutil::waitFor;
+using testutil::writeAll;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+/// A file of `size` pattern bytes in /tmp, removed by the destructor.
+class TempFile {
+ public:
+  explicit TempFile(size_t size) : content_(pattern(size)) {
+    char name[] = "/tmp/mymuduo_http_XXXXXX";
+    int fd = ::mkstemp(name);
+    if (fd < 0) throw std::runtime_error("mkstemp failed");
+    path_ = name;
+    writeAll(fd, content_);
+    ::close(fd);
+  }
+  ~TempFile() { ::unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+  const std::string& content() const { return content_; }
+
+ private:
+  std::string content_;
+  std::string path_;
+};
+
+/// The callback of most tests:
+///   /file          the body is the file at `filePath`, streamed (setBodyFile)
+///   /big           a 4 MiB string body
+///   /echo          the request's body
+///   anything else  "<METHOD> <path>", so a test can see which request an answer belongs to
+struct Router {
+  std::string filePath;  // set before the server starts, read-only after
+  void operator()(const HttpRequest& request, HttpResponse* response) const {
+    response->setStatusCode(HttpResponse::k200Ok);
+    response->setContentType("text/plain");
+    if (request.path() == "/file") {
+      int fd = ::open(filePath.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        response->setStatusCode(HttpResponse::k404NotFound);
+        return;
+      }
+      off_t size = ::lseek(fd, 0, SEEK_END);
+      response->setBodyFile(fd, static_cast<uint64_t>(size));
+    } else if (request.path() == "/big") {
+      response->setBody(pattern(4 * 1024 * 1024));
+    } else if (request.path() == "/echo") {
+      response->setBody(request.body());
+    } else {
+      response->setBody(std::string(request.methodString()) + " " + request.path());
+    }
+  }
+};
+
+/// An HttpServer on 127.0.0.1:<ephemeral>, created, run and destroyed in a loop thread.
+class HttpTestServer {
+ public:
+  explicit HttpTestServer(HttpServer::HttpCallback cb,
+                          const std::function<void(HttpServer&)>& setup = {}) {
+    runSync([&] {
+      server_ = std::make_unique<HttpServer>(runner_.loop(), InetAddress(0, true), "test");
+      server_->setHttpCallback(std::move(cb));
+      if (setup) setup(*server_);
+      server_->start();
+      port_ = server_->listenAddress().port();
+    });
+  }
+  ~HttpTestServer() {
+    runSync([this] { server_.reset(); });
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  void runSync(const std::function<void()>& f) {
+    std::promise<void> done;
+    runner_.loop()->queueInLoop([&] {
+      f();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
+  LoopInThread runner_;
+  std::unique_ptr<HttpServer> server_;
+  uint16_t port_ = 0;
+};
+
+struct Response {
+  int status = 0;
+  std::string statusLine;
+  std::map<std::string, std::string, CaseInsensitiveLess> headers;
+  std::string body;
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+/// A blocking client that parses responses (Content-Length framed) from its socket.
+class Client {
+ public:
+  explicit Client(uint16_t port) : fd_(connectTo(port)) {}
+  ~Client() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+  void send(const std::string& data) { writeAll(fd_, data); }
+  void shutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+
+  /// Reads one response; for the answer to HEAD pass headOnly (no body follows the headers).
+  /// Throws when it does not arrive within `timeout` or the connection ends before it.
+  Response read(bool headOnly = false, milliseconds timeout = std::chrono::seconds(20)) {
+    auto deadline = Clock::now() + timeout;
+    size_t end;
+    while ((end = pending_.find("\r\n\r\n")) == std::string::npos) fill(deadline);
+    Response r;
+    std::string head = pending_.substr(0, end);
+    pending_.erase(0, end + 4);
+    size_t lineEnd = head.find("\r\n");
+    r.statusLine = head.substr(0, lineEnd);
+    r.status = std::atoi(r.statusLine.c_str() + 9);
+    while (lineEnd != std::string::npos) {
+      size_t next = head.find("\r\n", lineEnd + 2);
+      std::string line = head.substr(lineEnd + 2, next - lineEnd - 2);
+      size_t colon = line.find(':');
+      if (colon != std::string::npos) {
+        size_t value = line.find_first_not_of(' ', colon + 1);
+        r.headers[line.substr(0, colon)] = value == std::string::npos ? "" : line.substr(value);
+      }
+      lineEnd = next;
+    }
+    size_t length = headOnly || r.status / 100 == 1
+                        ? 0
+                        : static_cast<size_t>(std::stoull(r.header("Content-Length")));
+    while (pending_.size() < length) fill(deadline);
+    r.body = pending_.substr(0, length);
+    pending_.erase(0, length);
+    return r;
+  }
+
+  /// Waits for the server's FIN: true when the connection ended cleanly (EOF, no byte left
+  /// over, no reset) within `timeout`.
+  bool readEof(milliseconds timeout = std::chrono::seconds(20)) {
+    auto deadline = Clock::now() + timeout;
+    while (true) {
+      ssize_t n = readSome(deadline);
+      if (n == 0) return pending_.empty();
+      if (n < 0) return false;
+    }
+  }
+
+  /// Reads whatever arrives until the connection ends (EOF or reset) or `timeout` passes;
+  /// returns how long that took.
+  Clock::duration waitClosed(milliseconds timeout) {
+    auto start = Clock::now();
+    auto deadline = start + timeout;
+    while (readSome(deadline) > 0) {
+    }
+    return Clock::now() - start;
+  }
+
+  /// How many bytes are buffered in the client but not yet parsed.
+  std::string& pending() { return pending_; }
+  /// Reads some bytes into pending(): >0 bytes read, 0 EOF, -1 an error (a reset); throws at
+  /// the deadline.
+  ssize_t readSome(Clock::time_point deadline, size_t max = 65536) {
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+    struct pollfd pfd = {fd_, POLLIN, 0};
+    if (left <= 0 || ::poll(&pfd, 1, static_cast<int>(left)) != 1) {
+      throw std::runtime_error("client: timed out with " + std::to_string(pending_.size()) +
+                               " bytes unparsed");
+    }
+    char buf[65536];
+    ssize_t n = ::read(fd_, buf, std::min(sizeof buf, max));
+    if (n > 0) pending_.append(buf, static_cast<size_t>(n));
+    return n;
+  }
+
+ private:
+  void fill(Clock::time_point deadline) {
+    if (readSome(deadline) <= 0) {
+      throw std::runtime_error("client: connection ended with " + std::to_string(pending_.size()) +
+                               " bytes unparsed");
+    }
+  }
+
+  int fd_;
+  std::string pending_;
+};
+
+std::string get(const std::string& path, const std::string& extra = "") {
+  return "GET " + path + " HTTP/1.1\r\nHost: test\r\n" + extra + "\r\n";
+}
+
+/// The resident set size of this process, from /proc/self/statm.
+size_t residentBytes() {
+  std::ifstream in("/proc/self/statm");
+  size_t pages = 0;
+  size_t resident = 0;
+  in >> pages >> resident;
+  return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
+TEST_CASE("every response has a Date (IMF-fixdate) and a Content-Length", "[ch10][httpserver]") {
+  HttpTestServer server([](const HttpRequest& request, HttpResponse* response) {
+    response->setStatusCode(request.path() == "/" ? HttpResponse::k200Ok
+                                                  : HttpResponse::k404NotFound);
+    if (request.path() == "/") response->setBody("hello");
+  });
+  Client client(server.port());
+  client.send(get("/") + get("/missing"));
+  const std::regex imfFixdate(
+      R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT)");
+  Response ok = client.read();
+  CHECK(ok.statusLine == "HTTP/1.1 200 OK");
+  CHECK(std::regex_match(ok.header("Date"), imfFixdate));
+  CHECK(ok.header("Content-Length") == "5");
+  CHECK(ok.body == "hello");
+  Response missing = client.read();
+  CHECK(missing.statusLine == "HTTP/1.1 404 Not Found");
+  CHECK(std::regex_match(missing.header("Date"), imfFixdate));
+  CHECK(missing.header("Content-Length") == "0");
+}
+
+TEST_CASE("a 204 response has no Content-Length and no body", "[ch10][httpserver]") {
+  HttpTestServer server([](const HttpRequest& request, HttpResponse* response) {
+    if (request.path() == "/none") {
+      response->setStatusCode(static_cast<HttpResponse::HttpStatusCode>(204));
+      response->setStatusMessage("No Content");
+    } else {
+      response->setStatusCode(HttpResponse::k200Ok);
+    }
+    response->setBody("a body that must not be sent");
+  });
+  Client client(server.port());
+  client.send(get("/none") + get("/some"));
+  Response none = client.read(true);
+  CHECK(none.statusLine == "HTTP/1.1 204 No Content");
+  CHECK(none.headers.count("Content-Length") == 0);
+  CHECK(!none.header("Date").empty());
+  // A body after the 204 would stand where the next response starts.
+  Response some = client.read();
+  CHECK(some.statusLine == "HTTP/1.1 200 OK");
+  CHECK(some.body == "a body that must not be sent");
+}
+
+TEST_CASE("HEAD gets GET's headers and Content-Length but no body", "[ch10][httpserver]") {
+  TempFile file(100 * 1000);
+  Router router;
+  router.filePath = file.path();
+  HttpTestServer server(router);
+  Client client(server.port());
+  client.send("HEAD /hello HTTP/1.1\r\nHost: test\r\n\r\n");
+  Response head = client.read(true);
+  CHECK(head.status == 200);
+  CHECK(head.header("Content-Length") == "11");  // the body GET would get: "HEAD /hello"
+  client.send("HEAD /file HTTP/1.1\r\nHost: test\r\n\r\n");
+  Response headFile = client.read(true);
+  CHECK(headFile.header("Content-Length") == "100000");
+  // Had a body followed either header, it would now stand where this response starts.
+  client.send(get("/after"));
+  Response after = client.read();
+  CHECK(after.statusLine == "HTTP/1.1 200 OK");
+  CHECK(after.body == "GET /after");
+}
+
+TEST_CASE("HTTP/1.1 keeps the connection for the next request", "[ch10][httpserver]") {
+  HttpTestServer server(Router{});
+  Client client(server.port());
+  for (int i = 0; i < 3; ++i) {
+    client.send(get("/r" + std::to_string(i)));
+    Response r = client.read();
+    CHECK(r.body == "GET /r" + std::to_string(i));
+    CHECK(r.header("Connection") != "close");
+  }
+}
+
+TEST_CASE("HTTP/1.0 closes after the response unless it asks for keep-alive",
+          "[ch10][httpserver]") {
+  HttpTestServer server(Router{});
+  SECTION("plain HTTP/1.0: Connection: close, then EOF") {
+    Client client(server.port());
+    client.send("GET /old HTTP/1.0\r\n\r\n");
+    Response r = client.read();
+    CHECK(r.body == "GET /old");
+    CHECK(r.header("Connection") == "close");
+    CHECK(client.readEof());
+  }
+  SECTION("HTTP/1.0 with Connection: keep-alive is answered keep-alive and kept") {
+    Client client(server.port());
+    client.send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    Response first = client.read();
+    CHECK(first.header("Connection") == "keep-alive");
+    client.send("GET /b HTTP/1.0\r\n\r\n");
+    Response second = client.read();
+    CHECK(second.body == "GET /b");
+    CHECK(second.header("Connection") == "close");
+    CHECK(client.readEof());
+  }
+}
+
+TEST_CASE("Connection: close ends the connection after that response", "[ch10][httpserver]") {
+  HttpTestServer server(Router{});
+  Client client(server.port());
+  client.send(get("/last", "Connection: close\r\n"));
+  Response r = client.read();
+  CHECK(r.body == "GET /last");
+  CHECK(r.header("Connection") == "close");
+  CHECK(client.readEof());
+}
+
+TEST_CASE("pipelined requests in one write are answered in order with a file body among them",
+          "[ch10][httpserver]") {
+  TempFile file(3 * 1024 * 1024 + 17);  // many pieces, the last one short
+  Router router;
+  router.filePath = file.path();
+  HttpTestServer server(router);
+  Client client(server.port());
+  std::string requests;
+  for (int i = 0; i < 12; ++i) {
+    requests += i == 5 ? get("/file") : get("/p" + std::to_string(i));
+  }
+  client.send(requests);
+  for (int i = 0; i < 12; ++i) {
+    Response r = client.read();
+    REQUIRE(r.status == 200);
+    if (i == 5) {
+      // A later request answered while the file streamed would have landed inside this body.
+      CHECK(r.body.size() == file.content().size());
+      CHECK(r.body == file.content());
+    } else {
+      CHECK(r.body == "GET /p" + std::to_string(i));
+    }
+  }
+}
+
+TEST_CASE("a bad request is answered with its status and then the connection closes",
+          "[ch10][httpserver]") {
+  HttpTestServer server(Router{});
+  struct Case {
+    int status;
+    std::string request;
+  };
+  std::string manyHeaders;
+  for (int i = 0; i < 70; ++i)
+    manyHeaders += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'x') + "\r\n";
+  const std::vector<Case> cases = {
+      {414, "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: test\r\n\r\n"},
+      {431, "GET / HTTP/1.1\r\nHost: test\r\n" + manyHeaders + "\r\n"},
+      {413, "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 2000000\r\n\r\n"},
+      {400, "GET / HTTP/1.1\r\nHost: test\r\nBad Header\r\n\r\n"},
+  };
+  for (const Case& c : cases) {
+    INFO("expected status " << c.status);
+    Client client(server.port());
+    client.send(c.request);
+    Response r = client.read();
+    CHECK(r.status == c.status);
+    CHECK(r.header("Connection") == "close");
+    CHECK(r.header("Content-Type").find("text/plain") == 0);
+    CHECK(client.readEof());
+  }
+}
+
+TEST_CASE("after a bad request the server reads the rest so that no reset destroys the answer",
+          "[ch10][httpserver]") {
+  HttpTestServer server(Router{});
+  for (int round = 0; round < 3; ++round) {
+    Client client(server.port());
+    // Far more than one read takes, and more than the socket buffers hold: the server answers
+    // after its first read, and only a server that goes on reading lets all of it through.
+    // The answer meanwhile waits, unread, in our receive queue.
+    std::string data = "GET / HTTP/1.1\r\nHost: test\r\nBad Header\r\n\r\n";
+    data += std::string(16 * 1024 * 1024, 'j');
+    size_t sent = 0;
+    while (sent < data.size()) {
+      ssize_t n = ::send(client.fd(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;  // the server closed early and reset us
+      sent += static_cast<size_t>(n);
+    }
+    CHECK(sent == data.size());
+    client.shutdownWrite();
+    bool gotResponse = false;
+    bool cleanEof = false;
+    try {
+      gotResponse = client.read().status == 400;
+      cleanEof = client.readEof();
+    } catch (const std::exception& e) {
+      WARN(e.what());
+    }
+    CHECK(gotResponse);
+    CHECK(cleanEof);
+  }
+}
+
+TEST_CASE("a client that half-closes after its requests still gets every response",
+          "[ch10][httpserver]") {
+  TempFile file(8 * 1024 * 1024);
+  Router router;
+  router.filePath = file.path();
+  HttpTestServer server(router);
+  SECTION("a small, a large string, a file, and one answered only after the file") {
+    Client client(server.port());
+    client.send(get("/small") + get("/big") + get("/file") + get("/late"));
+    client.shutdownWrite();
+    CHECK(client.read().body == "GET /small");
+    CHECK(client.read().body == pattern(4 * 1024 * 1024));
+    CHECK(client.read().body == file.content());
+    CHECK(client.read().body == "GET /late");
+    CHECK(client.readEof());
+  }
+  SECTION("an incomplete request at EOF is dropped and the connection closed") {
+    Client client(server.port());
+    client.send(get("/whole") + "GET /half HTTP/1.1\r\nHo");
+    client.shutdownWrite();
+    CHECK(client.read().body == "GET /whole");
+    CHECK(client.readEof());
+  }
+}
+
+TEST_CASE("requests sent while a file streams wait in the kernel and not in server memory",
+          "[ch10][httpserver]") {
+  TempFile file(8 * 1024 * 1024);
+  Router router;
+  router.filePath = file.path();
+  HttpTestServer server(router);
+  Client client(server.port());
+  client.send(get("/file"));
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (client.pending().find("\r\n\r\n") == std::string::npos) {
+    REQUIRE(client.readSome(deadline) > 0);
+  }
+  // Now flood it with pipelined requests, never reading. A server that stopped reading lets
+  // the socket buffers fill and our sends block; one that reads takes all of them.
+  std::string block;
+  while (block.size() < 64 * 1024) block += get("/x");
+  const size_t cap = 256 * 1024 * 1024;
+  size_t sent = 0;
+  while (sent < cap) {
+    size_t offset = sent % block.size();  // the stream stays a sequence of whole requests
+    ssize_t n = ::send(client.fd(), block.data() + offset, block.size() - offset,
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    REQUIRE(errno == EAGAIN);
+    // Blocked: unblocked again only by a server that reads. 300 ms of none means it does not.
+    struct pollfd pfd = {client.fd(), POLLOUT, 0};
+    if (::poll(&pfd, 1, 300) == 0) break;
+  }
+  INFO("sent " << sent / 1024 << " KiB of requests while the file streamed");
+  CHECK(sent < cap / 2);  // the kernel's buffers hold tens of MiB at most
+  // The file, whole, and then the requests that waited for it, in order.
+  std::string head = client.pending().substr(0, client.pending().find("\r\n\r\n") + 4);
+  client.pending().erase(0, head.size());
+  while (client.pending().size() < file.content().size()) {
+    REQUIRE(client.readSome(deadline) > 0);
+  }
+  CHECK(client.pending().compare(0, file.content().size(), file.content()) == 0);
+  client.pending().erase(0, file.content().size());
+  for (int i = 0; i < 10; ++i) CHECK(client.read().body == "GET /x");
+}
+
+TEST_CASE("Expect: 100-continue gets 100 Continue before the body is sent", "[ch10][httpserver]") {
+  HttpTestServer server(Router{});
+  Client client(server.port());
+  client.send(
+      "POST /echo HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  const std::string continueLine = "HTTP/1.1 100 Continue\r\n\r\n";
+  while (client.pending().size() < continueLine.size()) REQUIRE(client.readSome(deadline) > 0);
+  CHECK(client.pending() == continueLine);
+  client.pending().clear();
+  client.send("hello");
+  Response r = client.read();
+  CHECK(r.status == 200);
+  CHECK(r.body == "hello");
+}
+
+TEST_CASE("the idle timeout closes a client that dribbles its header while others are served",
+          "[ch10][httpserver]") {
+  HttpTestServer server(Router{}, [](HttpServer& s) { s.setIdleTimeout(0.5); });
+  Client slow(server.port());
+  auto start = Clock::now();
+  std::atomic<bool> stop{false};
+  // One byte every 100 ms, for up to 4 s: far longer than the timeout, and never a whole
+  // request; each byte is fresh activity that must not count.
+  std::thread dribbler([&] {
+    const std::string request = get("/slow", "X-Padding: " + std::string(100, 'p') + "\r\n");
+    for (size_t i = 0; i < 40 && !stop; ++i) {
+      if (::send(slow.fd(), &request[i], 1, MSG_NOSIGNAL) != 1) break;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  });
+  {
+    Client other(server.port());
+    auto asked = Clock::now();
+    other.send(get("/other"));
+    Response r = other.read(false, milliseconds(2000));
+    CHECK(r.body == "GET /other");
+    CHECK(Clock::now() - asked < milliseconds(400));  // not held up behind the slow one
+  }
+  slow.waitClosed(milliseconds(10000));
+  auto closedAfter = Clock::now() - start;
+  stop = true;
+  dribbler.join();
+  CHECK(closedAfter >= milliseconds(450));
+  CHECK(closedAfter < milliseconds(2500));  // the dribble alone would last 4 s
+}
+
+TEST_CASE("the idle timeout counts from the end of the previous response", "[ch10][httpserver]") {
+  HttpTestServer server(Router{}, [](HttpServer& s) { s.setIdleTimeout(0.3); });
+  Client client(server.port());
+  for (int i = 0; i < 3; ++i) {
+    client.send(get("/r"));
+    CHECK(client.read().body == "GET /r");
+    std::this_thread::sleep_for(milliseconds(200));  // each gap within the timeout, the sum not
+  }
+  auto idleStart = Clock::now();
+  CHECK(client.readEof(std::chrono::seconds(5)));
+  CHECK(Clock::now() - idleStart >= milliseconds(50));
+}
+
+TEST_CASE("a client that resets during a file body leaves the server serving others",
+          "[ch10][httpserver]") {
+  TempFile file(20 * 1024 * 1024);
+  Router router;
+  router.filePath = file.path();
+  HttpTestServer server(router, [](HttpServer& s) { s.setThreadNum(2); });
+  int fdsBefore = countOpenFds();
+  for (int i = 0; i < 3; ++i) {
+    Client quitter(server.port());
+    quitter.send(get("/file"));
+    auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (quitter.pending().size() < 256 * 1024) REQUIRE(quitter.readSome(deadline) > 0);
+    struct linger lingerZero = {1, 0};  // close() then sends RST
+    ::setsockopt(quitter.fd(), SOL_SOCKET, SO_LINGER, &lingerZero, sizeof lingerZero);
+  }
+  Client other(server.port());
+  other.send(get("/after"));
+  CHECK(other.read().body == "GET /after");
+  // The server's side of each reset connection is gone, its file closed with it; what is left
+  // is `other`, at both ends.
+  CHECK(waitFor([&] { return countOpenFds() == fdsBefore + 2; }));
+}
+
+TEST_CASE("500 concurrent clients are all answered", "[ch10][httpserver]") {
+  HttpTestServer server(Router{}, [](HttpServer& s) { s.setThreadNum(2); });
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 500; ++i) {
+    clients.push_back(std::make_unique<Client>(server.port()));
+    clients.back()->send(get("/c" + std::to_string(i)));
+  }
+  int answered = 0;
+  for (int i = 0; i < 500; ++i) {
+    if (clients[static_cast<size_t>(i)]->read().body == "GET /c" + std::to_string(i)) ++answered;
+  }
+  CHECK(answered == 500);
+}
+
+TEST_CASE("a 20 MiB file goes to a slow reader with bounded server memory", "[ch10][httpserver]") {
+  TempFile file(20 * 1024 * 1024);
+  Router router;
+  router.filePath = file.path();
+  HttpTestServer server(router);
+  Client client(server.port());
+  // Warm up once so that buffers, stacks and the allocator's pools already exist.
+  client.send(get("/warm"));
+  client.read();
+  size_t baseline = residentBytes();
+  size_t peak = baseline;
+  client.send(get("/file"));
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  size_t end;
+  while ((end = client.pending().find("\r\n\r\n")) == std::string::npos) {
+    REQUIRE(client.readSome(deadline) > 0);
+  }
+  client.pending().erase(0, end + 4);
+  // Compared piece by piece and thrown away, so the client itself holds little.
+  size_t offset = 0;
+  bool same = true;
+  size_t reads = 0;
+  while (offset + client.pending().size() < file.content().size()) {
+    same = same && file.content().compare(offset, client.pending().size(), client.pending()) == 0;
+    offset += client.pending().size();
+    client.pending().clear();
+    REQUIRE(client.readSome(deadline, 16 * 1024) > 0);
+    if (++reads % 64 == 0) {
+      peak = std::max(peak, residentBytes());
+      std::this_thread::sleep_for(milliseconds(1));  // slower than the server reads the file
+    }
+  }
+  same = same && file.content().compare(offset, std::string::npos, client.pending()) == 0;
+  CHECK(same);
+  CHECK(offset + client.pending().size() == file.content().size());
+  size_t growth = peak - baseline;
+  INFO("resident growth while streaming: " << growth / 1024 << " KiB");
+  CHECK(growth < 8 * 1024 * 1024);  // a file read whole would be 20 MiB more
+}
