@@ -538,6 +538,15 @@ TEST_CASE("the idle timeout closes a client that dribbles its header while other
       std::this_thread::sleep_for(milliseconds(100));
     }
   });
+  // Joins on every way out, a failed REQUIRE included (a joinable std::thread would terminate).
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      thread.join();
+    }
+  } joiner{stop, dribbler};
   {
     Client other(server.port());
     auto asked = Clock::now();
@@ -548,8 +557,6 @@ TEST_CASE("the idle timeout closes a client that dribbles its header while other
   }
   slow.waitClosed(milliseconds(10000));
   auto closedAfter = Clock::now() - start;
-  stop = true;
-  dribbler.join();
   CHECK(closedAfter >= milliseconds(450));
   CHECK(closedAfter < milliseconds(2500));  // the dribble alone would last 4 s
 }
