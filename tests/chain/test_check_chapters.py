@@ -291,6 +291,18 @@ class CheckChapters(FakeRepo):
         os.remove(self.path("chapters/02-two/README.md"))
         self.assertFails("chapters/02-two/README.md: missing")
 
+    def test_folder_bullet_covers_the_files_under_it(self):
+        self.write("chapters/03-three/data/seeds/one", "1\n")
+        self.write("chapters/03-three/data/seeds/two", "2\n")
+        self.tool("gen-diffs")
+        self.assertFails("chapters/03-three/data/seeds/one: is new since chapters/02-two/")
+        self.edit("chapters/03-three/README.md", "- changed `mymuduo/base/A.cc`",
+                  "- added `data/seeds/` — two seeds\n- changed `mymuduo/base/A.cc`")
+        self.assertPasses()
+        self.edit("chapters/03-three/README.md", "- added `data/seeds/`",
+                  "- added `data/seeds/`\n- added `data/none/` — nothing there")
+        self.assertFails("lists folder `data/none/` as added, but no file under it differs")
+
     def test_missing_patch_link_fails(self):
         self.edit("chapters/03-three/README.md", "(../../docs/diffs/03-three.patch)", "(elsewhere)")
         self.assertFails("does not link its patch ../../docs/diffs/03-three.patch")
