@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "mymuduo/http/StaticFileUtil.h"
 #include "mymuduo/net/Buffer.h"
 
 namespace mymuduo {
@@ -14,26 +15,16 @@ namespace http {
 namespace {
 
 /// The current time as an IMF-fixdate (RFC 9110 §5.6.7), "Sun, 06 Nov 1994 08:49:37 GMT".
-/// Formatted by hand, not with strftime: %a and %b follow the locale, the format must not.
 /// Cached per thread for the second it names, since every response of a busy server needs it.
 std::string_view httpDateNow() {
-  static const char* const kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   thread_local time_t cachedSecond = -1;
-  thread_local char cached[32];
-  thread_local size_t cachedLength = 0;
+  thread_local std::string cached;
   time_t now = ::time(nullptr);
   if (now != cachedSecond) {
-    struct tm tm;
-    ::gmtime_r(&now, &tm);
-    int n = std::snprintf(cached, sizeof cached, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-                          kDays[tm.tm_wday], tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900,
-                          tm.tm_hour, tm.tm_min, tm.tm_sec);
-    cachedLength = n > 0 ? static_cast<size_t>(n) : 0;
+    cached = formatHttpDate(now);
     cachedSecond = now;
   }
-  return std::string_view(cached, cachedLength);
+  return cached;
 }
 
 }  // namespace

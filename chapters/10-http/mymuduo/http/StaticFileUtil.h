@@ -1,6 +1,7 @@
 #pragma once
 // Pure helpers of StaticFileHandler: from a request path to a safe relative file name, and the
-// small text jobs around a file response (MIME type, HTTP date, escaping for the listing).
+// small text jobs around a file response (MIME type, HTTP date, escaping for the listing);
+// HttpResponse takes its Date header from formatHttpDate() too.
 // No state, no I/O: safe from any thread, and testable without a socket.
 
 #include <ctime>
