@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the build tree's final/ library into a scratch prefix, then builds a program outside
 # the repository against that installed tree, twice: with find_package(mymuduo) (a small CMake
-# project, consumer/) and with pkg-config. Each build runs an echo round trip over loopback.
+# project, consumer/) and with pkg-config. Each build runs an echo round trip over loopback; the
+# CMake one also an HTTP request to an http::HttpServer (consumer/http_roundtrip.cc).
 #
 #   test_installed.sh BUILD_DIR CMAKE CXX LIBDIR
 #   test_installed.sh --prefix PREFIX CMAKE CXX LIBDIR
@@ -37,7 +38,7 @@ fi
 # What a user finds after the install.
 for f in "$libdir/libmymuduo.so" "$libdir/libmymuduo.a" "$libdir/cmake/mymuduo/mymuduoConfig.cmake" \
          "$libdir/cmake/mymuduo/mymuduoConfigVersion.cmake" "$libdir/pkgconfig/mymuduo.pc" \
-         include/mymuduo/base/Timestamp.h include/mymuduo/net/TcpServer.h bin/echo_server; do
+         include/mymuduo/base/Timestamp.h include/mymuduo/net/TcpServer.h include/mymuduo/http/HttpServer.h bin/echo_server bin/httpd; do
   [ -e "$prefix/$f" ] || fail "the install has no $f"
 done
 soname=$(LC_ALL=C readelf -d "$prefix/$libdir/libmymuduo.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
@@ -52,6 +53,7 @@ soname=$(LC_ALL=C readelf -d "$prefix/$libdir/libmymuduo.so" | sed -n 's/.*Libra
   { cat "$scratch/build.log"; fail "the find_package consumer does not build"; }
 "$scratch/cmake-build/echo_roundtrip" || fail "find_package consumer (shared library): no echo"
 "$scratch/cmake-build/echo_roundtrip_static" || fail "find_package consumer (static library): no echo"
+"$scratch/cmake-build/http_roundtrip" || fail "find_package consumer: no HTTP answer"
 
 # 2. pkg-config, as in the README: g++ ... $(pkg-config --cflags --libs mymuduo).
 command -v pkg-config >/dev/null || fail "pkg-config is not installed (Debian: apt-get install pkg-config)"
