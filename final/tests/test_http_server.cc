@@ -685,8 +685,9 @@ TEST_CASE("a client that pipelines requests and reads nothing is not read until 
   size_t growth = residentBytes() - std::min(baseline, residentBytes());
   INFO("sent " << sent / 1024 << " KiB of requests; server process grew by " << growth / 1024
                << " KiB");
+  // Stopped reading: our sends blocked long before the cap. (The memory this saves is measured
+  // by the stress test of http_hello, out of process; here ASan's quarantine would blur it.)
   CHECK(sent < cap);
-  CHECK(growth < 16 * 1024 * 1024);
   // Then every whole request sent is answered, in order.
   size_t requests = sent / request.size();
   size_t answered = 0;
