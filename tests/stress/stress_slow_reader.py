@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A slow reader against an HttpServer: one client pipelines MEGABYTES of small requests (27
-bytes each, answered with about 120) and reads nothing for HOLD seconds. The server must stop
+bytes each, answered with about 130) and reads nothing for HOLD seconds. The server must stop
 reading that connection while its answers wait (the output high-water mark), so its VmRSS stays
 within RSS_BOUND_KIB of what it was; then the client reads, and must get one answer for every
 request it sent. Under a sanitizer the size is scaled down and memory is not checked (ASan's
@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stresslib import Server, check, fail, figure, sanitized  # noqa: E402
 

@@ -661,7 +661,7 @@ TEST_CASE("a client that pipelines requests and reads nothing is not read until 
   client.send(get("/warm"));
   client.read();
   size_t baseline = residentBytes();
-  // Requests of 33 bytes whose answers are about four times larger, never read. A server that
+  // Requests of 31 bytes whose answers are about four times larger, never read. A server that
   // reads on queues those answers without end; one that stops at the high-water mark lets the
   // socket buffers fill and our sends block.
   const std::string request = get("/x");
