@@ -28,6 +28,12 @@ namespace {
 /// How much of a file body is read per step: what the output buffer holds of it at most.
 constexpr size_t kFilePieceBytes = 64 * 1024;
 
+/// Output queued for one connection (written by nobody yet because the client reads slowly)
+/// above which the server stops reading that connection's requests until the output drains.
+/// Without it, a client that pipelines requests and reads nothing makes the server queue
+/// responses without end.
+constexpr size_t kOutputHighWaterBytes = 1024 * 1024;
+
 /// Whether the comma-separated list in the request's Connection field has `token`, in any case.
 bool connectionHas(const HttpRequest& request, std::string_view token) {
   std::string value = request.getHeader("Connection");
@@ -68,6 +74,9 @@ struct HttpServer::ConnectionState {
   bool closing = false;
   /// The peer shut down its writing half: answer what is buffered, then close.
   bool peerClosed = false;
+  /// The output passed kOutputHighWaterBytes: reading is stopped and the requests already read
+  /// wait in the input buffer until write-complete.
+  bool outputFull = false;
 
   /// The file body being streamed. While set, later pipelined requests wait, in the input
   /// buffer or (reading stopped) in the kernel.
@@ -151,7 +160,8 @@ void HttpServer::onMessage(const TcpConnectionPtr& conn, net::Buffer* buf, Times
     buf->retrieveAll();  // drained, see ConnectionState::closing
     return;
   }
-  if (state->file) return;  // the next request waits until the file is sent
+  // The next request waits until the file is sent, or the output drains.
+  if (state->file || state->outputFull) return;
   processRequests(conn, state, receiveTime);
 }
 
@@ -170,6 +180,15 @@ void HttpServer::processRequests(const TcpConnectionPtr& conn, ConnectionState* 
     }
     if (!state->context.gotAll()) break;
     respond(conn, state);
+    // A client that sends requests faster than it reads the answers: stop reading it (the
+    // requests then wait in the kernel, and its sends block) until the output drains. Not when
+    // closing: then the input is read and thrown away (see ConnectionState::closing).
+    if (!state->closing && !state->file &&
+        conn->outputBuffer()->readableBytes() > kOutputHighWaterBytes) {
+      state->outputFull = true;
+      conn->stopRead();
+      break;
+    }
   }
   if (state->peerClosed) endAfterHalfClose(conn, state);
 }
@@ -241,6 +260,16 @@ void HttpServer::respondWithError(const TcpConnectionPtr& conn, ConnectionState*
 void HttpServer::onWriteComplete(const TcpConnectionPtr& conn) {
   ConnectionState* state = stateOf(conn);
   if (state == nullptr) return;
+  if (state->outputFull) {
+    // One queued by a send that went out whole, before the output filled: not drained yet.
+    if (conn->outputBuffer()->readableBytes() > 0) return;
+    // Drained: the requests that waited in the input buffer first, then read again unless
+    // they filled the output once more (or started a file, which stops reading itself).
+    state->outputFull = false;
+    processRequests(conn, state, Timestamp::now());
+    if (state->outputFull || state->file) return;
+    conn->startRead();
+  }
   if (!state->file) {
     // The output is all in the kernel: the true end of the previous response, later than when
     // it was queued if the client reads a large one slowly. Only our own sends lead here, never
@@ -292,8 +321,9 @@ void HttpServer::onHalfClose(const TcpConnectionPtr& conn) {
 }
 
 void HttpServer::endAfterHalfClose(const TcpConnectionPtr& conn, ConnectionState* state) {
-  // While a file streams, the requests behind it are still to be answered: wait for it.
-  if (state->closing || state->file) return;
+  // While a file streams or the output drains, the requests behind are still to be answered:
+  // wait for it.
+  if (state->closing || state->file || state->outputFull) return;
   // Every whole request was answered; what is left is an incomplete one that can never be
   // completed now, and is dropped.
   state->closing = true;

@@ -27,7 +27,9 @@ class HttpResponse;
 /// 414, 431, 501) and then the connection closed; "100 Continue" sent when a client expects
 /// it; the whole response still delivered to a client that shut down its write side after its
 /// request; the connection closed when a request takes longer than the idle timeout to arrive,
-/// counted from the end of the previous response, however slowly its bytes trickle in.
+/// counted from the end of the previous response, however slowly its bytes trickle in; a
+/// client that sends requests faster than it reads the answers not read from while more than
+/// 1 MiB of answers wait for it.
 class HttpServer : noncopyable {
  public:
   using HttpCallback = std::function<void(const HttpRequest&, HttpResponse*)>;
