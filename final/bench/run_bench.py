@@ -513,7 +513,7 @@ def target_text(t):
         return "not measured"
     if t["reference"] is None:
         return "%s KiB" % fmt(t["ratio"])
-    return "%.2f x" % t["ratio"]
+    return "%.3f x" % t["ratio"]
 
 
 def verdict(t):
@@ -524,8 +524,8 @@ def verdict(t):
     if t["reference"] is None:
         return "missed (%.2f KiB over)" % (t["ratio"] - t["limit"])
     if t["direction"] == "le":
-        return "missed (%.0f%% over the limit)" % ((t["ratio"] / t["limit"] - 1) * 100)
-    return "missed (%.0f%% short)" % ((1 - t["ratio"] / t["limit"]) * 100)
+        return "missed (%.1f%% over the limit)" % ((t["ratio"] / t["limit"] - 1) * 100)
+    return "missed (%.1f%% short)" % ((1 - t["ratio"] / t["limit"]) * 100)
 
 
 def print_tables(summary, targets, scale):
