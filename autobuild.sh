@@ -5,13 +5,18 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: ./autobuild.sh [run|build|test|--help]
+Usage: ./autobuild.sh [run|build|test|bench|--help] [bench options]
 
   run (default)  install missing dependencies, build everything, install final/ (built
                  optimised, RelWithDebInfo) into ./install, then run the main job: httpd
                  serving docs/ on http://127.0.0.1:8000/ until Ctrl-C
   build          the same, without running the main job
   test           install missing dependencies, build everything, run every test
+  bench          install missing dependencies and wrk, nginx, gnuplot, build and install
+                 final/ as build does (not the chapters), then run the benchmark suite
+                 (final/bench/run_bench.py; options after 'bench' go to it, e.g.
+                 ./autobuild.sh bench --quick; see --help there): a table on stdout,
+                 BUILD_DIR/bench/results.json, docs/benchmarks.md and its plots
 
 Environment:
   BUILD_DIR=build        where CMake builds (one folder per configuration)
@@ -37,8 +42,11 @@ HTTPD_PORT=${HTTPD_PORT:-8000}
 MAIN_JOB=(httpd --root "$ROOT/docs" --port "$HTTPD_PORT")
 
 MODE=${1:-run}
+[ $# -gt 0 ] && shift
 case "$MODE" in
-  run | build | test) ;;
+  bench) ;;
+  run | build | test)
+    [ $# -eq 0 ] || { echo "autobuild.sh: '$MODE' takes no arguments: $*" >&2; usage >&2; exit 2; } ;;
   -h | --help | help) usage; exit 0 ;;
   *) echo "autobuild.sh: unknown command '$MODE'" >&2; usage >&2; exit 2 ;;
 esac
@@ -59,6 +67,12 @@ declare -A NEEDS=(
   [python3]=python3
   [curl]=curl  # the integration test of httpd talks to it with curl
 )
+# What bench needs besides (command -> Debian package); gnuplot-nox is gnuplot without X.
+if [ "$MODE" = bench ]; then
+  NEEDS+=([wrk]=wrk [nginx]=nginx [gnuplot-nox]=gnuplot)
+  # bench builds final/ only, without tests: no Catch2 needed.
+  MYMUDUO_BUILD_TESTS=OFF
+fi
 # ccache is not needed: CMake uses it when it is installed, and then rebuilds are faster.
 
 # Catch2 v2 (one header, catch.hpp) or v3 (catch_test_macros.hpp and friends); either will do.
@@ -169,7 +183,14 @@ install_final() {
   cmake --install "$dir" >/dev/null || die "install failed"
 }
 
+# nginx lives in /usr/sbin, which a non-root PATH may lack.
+[ "$MODE" = bench ] && PATH=$PATH:/usr/sbin
 install_deps
+if [ "$MODE" = bench ]; then
+  install_final
+  step "running the benchmark suite (final/bench/run_bench.py $*)"
+  exec python3 "$ROOT/final/bench/run_bench.py" --build-dir "$BUILD_DIR" --install "$ROOT/install" "$@"
+fi
 configure_and_build
 case "$MODE" in
   test) run_tests ;;
