@@ -126,6 +126,11 @@ void HttpServer::onConnection(const TcpConnectionPtr& conn) {
     auto state = std::make_shared<ConnectionState>(limits_, timeout);
     conn->setContext(state);
     conn->setHalfCloseCallback([this](const TcpConnectionPtr& c) { onHalfClose(c); });
+    // A file answer is two sends (the header, then a piece). With Nagle's algorithm the second
+    // waits for the ACK of the first, and the client delays that ACK (40 ms or more) while it
+    // waits for the rest: every keep-alive file request would stall. Answers are whole
+    // messages, written as soon as they are ready; nothing is gained by holding them back.
+    conn->setTcpNoDelay(true);
     if (idleTimeoutSeconds_ > 0) {
       state->restartIdleWindow();
       armIdleTimer(conn, state.get());
