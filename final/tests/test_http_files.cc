@@ -6,18 +6,15 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
-#include <future>
-#include <map>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "HttpTestUtil.h"
 #include "TestUtil.h"
 #include "mymuduo/http/HttpRequest.h"
 #include "mymuduo/http/HttpResponse.h"
@@ -29,7 +26,9 @@
 
 using mymuduo::http::HttpServer;
 using mymuduo::http::StaticFileHandler;
-using testutil::LoopInThread;
+using testutil::Client;
+using testutil::HttpTestServer;
+using testutil::Response;
 
 namespace {
 
@@ -110,81 +109,28 @@ struct ScratchRoot {
 // ---- a server and a client -----------------------------------------------------------------
 
 /// An HttpServer on 127.0.0.1:<ephemeral> serving `root`, living in a loop thread of its own.
-class FileServer {
+class FileServer : public HttpTestServer {
  public:
   FileServer(const std::string& root, StaticFileHandler::Confinement confinement,
-             int ioThreads = 0) {
-    StaticFileHandler handler(root, confinement);
-    runSync([&] {
-      server_ = std::make_unique<HttpServer>(runner_.loop(), mymuduo::net::InetAddress(0, true),
-                                             "files");
-      server_->setHttpCallback(handler);
-      server_->setThreadNum(ioThreads);
-      server_->start();
-    });
-    port_ = server_->listenAddress().port();
-  }
-  ~FileServer() {
-    runSync([this] { server_.reset(); });
-  }
-  uint16_t port() const { return port_; }
-
- private:
-  void runSync(const std::function<void()>& f) {
-    std::promise<void> done;
-    runner_.loop()->queueInLoop([&] {
-      f();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-
-  LoopInThread runner_;
-  std::unique_ptr<HttpServer> server_;
-  uint16_t port_ = 0;
+             int ioThreads = 0)
+      : HttpTestServer(StaticFileHandler(root, confinement),
+                       [ioThreads](HttpServer& server) { server.setThreadNum(ioThreads); }) {}
 };
 
-struct Response {
-  int status = 0;
-  std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
-
-/// Sends `request` (a whole request with "Connection: close") and reads until the server
-/// closes; the response must be the only one on the connection.
-Response roundTrip(uint16_t port, const std::string& request) {
-  int fd = testutil::connectTo(port);
-  testutil::writeAll(fd, request);
-  std::string raw = testutil::readUntilEof(fd);
-  ::close(fd);
-  Response r;
-  size_t end = raw.find("\r\n\r\n");
-  if (end == std::string::npos || raw.compare(0, 9, "HTTP/1.1 ") != 0) {
-    throw std::runtime_error("not an HTTP response: " + raw.substr(0, 200));
-  }
-  r.status = std::stoi(raw.substr(9, 3));
-  size_t pos = raw.find("\r\n") + 2;
-  while (pos < end) {
-    size_t eol = raw.find("\r\n", pos);
-    std::string line = raw.substr(pos, eol - pos);
-    size_t colon = line.find(':');
-    std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    size_t value = line.find_first_not_of(' ', colon + 1);
-    r.headers[name] = value == std::string::npos ? "" : line.substr(value);
-    pos = eol + 2;
-  }
-  r.body = raw.substr(end + 4);
+/// Sends `request` (a whole request with "Connection: close") and reads its response; it must
+/// be the only one on the connection, and the server must close after it.
+Response roundTrip(uint16_t port, const std::string& request, bool headOnly = false) {
+  Client client(port);
+  client.send(request);
+  Response r = client.read(headOnly);
+  if (!client.readEof()) throw std::runtime_error("no clean close after the response");
   return r;
 }
 
 Response get(uint16_t port, const std::string& target, const std::string& method = "GET") {
-  return roundTrip(port, method + " " + target +
-                            " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+  return roundTrip(port,
+                   method + " " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+                   method == "HEAD");
 }
 
 /// Every path in `targets` is answered without any byte of a file outside the root.
