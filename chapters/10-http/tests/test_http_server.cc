@@ -185,10 +185,11 @@ TEST_CASE("HTTP/1.1 keeps the connection for the next request", "[ch10][httpserv
 
 TEST_CASE("keep-alive file answers are not held back by Nagle and delayed ACKs",
           "[ch10][httpserver]") {
-  // A file answer goes out as two sends, the header and then the first piece. With Nagle's
-  // algorithm on, the second waits for the ACK of the first, which the client delays (40 ms at
-  // least on Linux) because it expects more data: 30 requests would take over 1.2 s.
-  TempFile file(4096);
+  // A file larger than the server reads into its header's buffer goes out as two sends, the
+  // header and then sendfile(). With Nagle's algorithm on, the second waits for the ACK of the
+  // first, which the client delays (40 ms at least on Linux) because it expects more data: 30
+  // requests would take over 1.2 s.
+  TempFile file(32 * 1024);
   Router router;
   router.filePath = file.path();
   HttpTestServer server(router);
@@ -199,7 +200,7 @@ TEST_CASE("keep-alive file answers are not held back by Nagle and delayed ACKs",
     REQUIRE(client.read().body == file.content());
   }
   const auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-  INFO("30 keep-alive requests for a 4 KiB file took " << elapsed.count() << " ms");
+  INFO("30 keep-alive requests for a 32 KiB file took " << elapsed.count() << " ms");
   CHECK(elapsed < milliseconds(600));
 }
 
@@ -239,7 +240,7 @@ TEST_CASE("Connection: close ends the connection after that response", "[ch10][h
 
 TEST_CASE("pipelined requests in one write are answered in order with a file body among them",
           "[ch10][httpserver]") {
-  TempFile file(3 * 1024 * 1024 + 17);  // many pieces, the last one short
+  TempFile file(3 * 1024 * 1024 + 17);  // more than the socket takes at once
   Router router;
   router.filePath = file.path();
   HttpTestServer server(router);
@@ -532,6 +533,41 @@ TEST_CASE("a 20 MiB file goes to a slow reader with bounded server memory", "[ch
   size_t growth = peak - baseline;
   INFO("resident growth while streaming: " << growth / 1024 << " KiB");
   CHECK(growth < 8 * 1024 * 1024);  // a file read whole would be 20 MiB more
+}
+
+TEST_CASE("a download that goes on is not idle but one that stalls is closed by the idle timeout",
+          "[ch10][httpserver]") {
+  TempFile file(64 * 1024 * 1024);
+  Router router;
+  router.filePath = file.path();
+  HttpTestServer server(router, [](HttpServer& s) { s.setIdleTimeout(0.5); });
+  Client client(server.port());
+  client.send(get("/file"));
+  const auto start = Clock::now();
+  auto deadline = start + std::chrono::seconds(30);
+  size_t received = 0;
+  // Four idle timeouts long, reading all the while (but far from all of 64 MiB): the file is
+  // going out, so the connection must stay open.
+  while (Clock::now() - start < milliseconds(2000)) {
+    ssize_t n = client.readSome(deadline);
+    REQUIRE(n > 0);
+    received += static_cast<size_t>(n);
+    client.pending().clear();
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  INFO("received " << received / 1024 << " KiB while reading");
+  REQUIRE(received < file.content().size());
+  // Stall for three timeouts: nothing moves, so the server must give up on us. What it had
+  // sent still arrives, then the end, long before the rest of the file.
+  std::this_thread::sleep_for(milliseconds(1500));
+  deadline = Clock::now() + std::chrono::seconds(20);
+  ssize_t n;
+  while ((n = client.readSome(deadline)) > 0) {
+    received += static_cast<size_t>(n);
+    client.pending().clear();
+  }
+  INFO("received " << received / 1024 << " KiB in all");
+  CHECK(received < file.content().size());
 }
 
 TEST_CASE("a client that pipelines requests and reads nothing is not read until its answers drain",

@@ -64,7 +64,6 @@ class HttpServer : noncopyable {
                        Timestamp receiveTime);
   void respond(const net::TcpConnectionPtr& conn, ConnectionState* state);
   void respondWithError(const net::TcpConnectionPtr& conn, ConnectionState* state);
-  void sendFilePiece(const net::TcpConnectionPtr& conn, ConnectionState* state);
   void finishResponse(const net::TcpConnectionPtr& conn, ConnectionState* state, bool close);
   void endAfterHalfClose(const net::TcpConnectionPtr& conn, ConnectionState* state);
   static void armIdleTimer(const net::TcpConnectionPtr& conn, ConnectionState* state);

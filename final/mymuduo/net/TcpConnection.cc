@@ -1,9 +1,13 @@
 #include "mymuduo/net/TcpConnection.h"
 
+#include <pthread.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <cassert>
 #include <cerrno>
+#include <csignal>
+#include <ctime>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/net/Channel.h"
@@ -130,6 +134,64 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
   }
 }
 
+void TcpConnection::sendFile(int fd, off_t offset, size_t count) {
+  loop_->assertInLoopThread();
+  assert(fileBytesLeft_ == 0 && "one file at a time");
+  if (state_ != kConnected || count == 0) return;
+  fileFd_ = fd;
+  fileOffset_ = offset;
+  fileBytesLeft_ = count;
+  bytesBeforeFile_ = outputBuffer_.readableBytes();
+  // Output queued: handleWrite() sends the file once the bytes ahead of it are out.
+  if (channel_->isWriting()) return;
+  if (!writeFile()) {
+    // Not handleClose() from here: we may be deep in the user's message callback, which
+    // must not see its connection torn down under it.
+    setState(kDisconnecting);
+    loop_->queueInLoop([self = shared_from_this()] { self->handleClose(); });
+  } else if (fileBytesLeft_ > 0) {
+    channel_->enableWriting();
+  } else if (writeCompleteCallback_) {
+    loop_->queueInLoop([self = shared_from_this()] { self->writeCompleteCallback_(self); });
+  }
+}
+
+bool TcpConnection::writeFile() {
+  // sendfile(2) has no MSG_NOSIGNAL: to a peer that has gone it raises SIGPIPE, which would
+  // end the process. Block SIGPIPE in this thread for the call, and take back the one the call
+  // raised (it stays pending on the thread while blocked) before unblocking.
+  sigset_t pipeSet;
+  sigset_t oldSet;
+  ::sigemptyset(&pipeSet);
+  ::sigaddset(&pipeSet, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipeSet, &oldSet);
+  ssize_t n = ::sendfile(channel_->fd(), fileFd_, &fileOffset_, fileBytesLeft_);
+  int savedErrno = errno;
+  if (n < 0 && savedErrno == EPIPE) {
+    struct timespec now = {0, 0};
+    ::sigtimedwait(&pipeSet, nullptr, &now);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &oldSet, nullptr);
+  if (n > 0) {
+    fileBytesLeft_ -= static_cast<size_t>(n);
+    if (fileBytesLeft_ == 0) fileFd_ = -1;
+    return true;
+  }
+  if (n < 0 && (savedErrno == EAGAIN || savedErrno == EINTR)) return true;
+  if (n == 0) {
+    LOG_ERROR << "TcpConnection::writeFile [" << name_ << "] - the file ended "
+              << fileBytesLeft_ << " bytes early";
+  } else if (isPeerReset(savedErrno)) {
+    LOG_WARN << "TcpConnection::writeFile [" << name_ << "] - " << strerror_tl(savedErrno);
+  } else {
+    errno = savedErrno;
+    LOG_SYSERR << "TcpConnection::writeFile [" << name_ << "]";
+  }
+  fileFd_ = -1;
+  fileBytesLeft_ = 0;
+  return false;
+}
+
 void TcpConnection::shutdown() {
   StateE expected = kConnected;
   if (state_.compare_exchange_strong(expected, kDisconnecting)) {
@@ -206,6 +268,8 @@ void TcpConnection::connectDestroyed() {
     // The owner let go without a close from the peer (a server shutting down).
     setState(kDisconnected);
     channel_->disableAll();
+    fileFd_ = -1;
+    fileBytesLeft_ = 0;
     connectionCallback_(shared_from_this());
   }
   channel_->remove();
@@ -249,31 +313,41 @@ void TcpConnection::handleWrite() {
     LOG_TRACE << "Connection fd = " << channel_->fd() << " is down, no more writing";
     return;
   }
-  ssize_t n = writeSome(outputBuffer_.peek(), outputBuffer_.readableBytes());
-  if (n > 0) {
+  // In order: the bytes queued before the file, the file, the bytes queued after it.
+  size_t ahead = fileBytesLeft_ > 0 ? bytesBeforeFile_ : outputBuffer_.readableBytes();
+  if (ahead > 0) {
+    ssize_t n = writeSome(outputBuffer_.peek(), ahead);
+    if (n < 0) {
+      if (errno == EWOULDBLOCK || errno == EINTR) return;
+      int savedErrno = errno;  // logging may change errno
+      if (isPeerReset(savedErrno)) {
+        LOG_WARN << "TcpConnection::handleWrite [" << name_ << "] - " << strerror_tl(savedErrno);
+      } else {
+        LOG_SYSERR << "TcpConnection::handleWrite [" << name_ << "]";
+      }
+      handleClose();  // the peer is gone and so is our output
+      return;
+    }
     outputBuffer_.retrieve(static_cast<size_t>(n));
-    if (outputBuffer_.readableBytes() == 0) {
-      channel_->disableWriting();
-      if (writeCompleteCallback_) {
-        loop_->queueInLoop([self = shared_from_this()] { self->writeCompleteCallback_(self); });
-      }
-      if (state_ == kDisconnecting) {
-        shutdownInLoop();
-      } else if (peerHalfClosed_ && !halfCloseCallback_) {
-        handleClose();
-      }
+    if (fileBytesLeft_ > 0) bytesBeforeFile_ -= static_cast<size_t>(n);
+    if (static_cast<size_t>(n) < ahead) return;  // the socket is full: wait for EPOLLOUT
+  }
+  if (fileBytesLeft_ > 0) {
+    if (!writeFile()) {
+      handleClose();
+      return;
     }
-  } else if (n == 0) {
-    // Only an empty output buffer writes nothing, and then errno was not set by this call.
-    LOG_ERROR << "TcpConnection::handleWrite [" << name_ << "] with nothing to write";
-  } else if (errno != EWOULDBLOCK && errno != EINTR) {
-    int savedErrno = errno;  // logging may change errno
-    if (isPeerReset(savedErrno)) {
-      LOG_WARN << "TcpConnection::handleWrite [" << name_ << "] - " << strerror_tl(savedErrno);
-    } else {
-      LOG_SYSERR << "TcpConnection::handleWrite [" << name_ << "]";
-    }
-    handleClose();  // the peer is gone and so is our output
+    // Still more of the file, or bytes queued behind it: the next EPOLLOUT goes on.
+    if (fileBytesLeft_ > 0 || outputBuffer_.readableBytes() > 0) return;
+  }
+  channel_->disableWriting();
+  if (writeCompleteCallback_) {
+    loop_->queueInLoop([self = shared_from_this()] { self->writeCompleteCallback_(self); });
+  }
+  if (state_ == kDisconnecting) {
+    shutdownInLoop();
+  } else if (peerHalfClosed_ && !halfCloseCallback_) {
+    handleClose();
   }
 }
 
@@ -289,6 +363,8 @@ void TcpConnection::handleClose() {
   LOG_TRACE << "fd = " << channel_->fd() << " state = " << stateToString();
   setState(kDisconnected);
   channel_->disableAll();
+  fileFd_ = -1;  // the user may close it now
+  fileBytesLeft_ = 0;
   TcpConnectionPtr guardThis(shared_from_this());
   connectionCallback_(guardThis);
   // Last: the owner drops its reference here, and schedules connectDestroyed().

@@ -25,8 +25,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-/// How much of a file body is read per step: what the output buffer holds of it at most.
-constexpr size_t kFilePieceBytes = 64 * 1024;
+/// A file body up to this size is read into the buffer behind the header and sent with it in
+/// one write; a larger one goes out with sendfile(2), without passing through user space. For a
+/// few pages the copy costs less than the second system call the header would need.
+constexpr uint64_t kInlineFileBytes = 16 * 1024;
 
 /// Output queued for one connection (written by nobody yet because the client reads slowly)
 /// above which the server stops reading that connection's requests until the output drains.
@@ -58,6 +60,16 @@ bool wantsClose(const HttpRequest& request) {
   return request.version() != HttpRequest::kHttp11 && !connectionHas(request, "keep-alive");
 }
 
+/// Reads a file body of at most kInlineFileBytes into buf; false if the file is shorter now.
+bool appendSmallFile(const HttpResponse::FileBody& file, net::Buffer* buf) {
+  size_t want = static_cast<size_t>(file.length);
+  buf->ensureWritableBytes(want);
+  ssize_t n = ::pread(file.fd, buf->beginWrite(), want, 0);
+  if (n != static_cast<ssize_t>(want)) return false;
+  buf->hasWritten(want);
+  return true;
+}
+
 }  // namespace
 
 /// Everything the server keeps per connection, in the TcpConnection's context. Touched only in
@@ -78,13 +90,15 @@ struct HttpServer::ConnectionState {
   /// wait in the input buffer until write-complete.
   bool outputFull = false;
 
-  /// The file body being streamed. While set, later pipelined requests wait, in the input
-  /// buffer or (reading stopped) in the kernel.
+  /// The file body being sent by TcpConnection::sendFile(), kept open until it is out. While
+  /// set, later pipelined requests wait, in the input buffer or (reading stopped) in the kernel.
   std::shared_ptr<HttpResponse::FileBody> file;
-  uint64_t fileOffset = 0;
   bool closeAfterFile = false;
-  /// Scratch for a response's header and for one file piece, reused so a long stream does not
-  /// allocate per piece.
+  /// TcpConnection::fileBytesLeft() when the idle timer last looked: a file going out slowly
+  /// is progress, not idleness.
+  size_t fileBytesLeftSeen = 0;
+  /// Scratch for a response's header (and a small file body), reused so that a keep-alive
+  /// connection does not allocate per response.
   net::Buffer scratch;
 
   /// Idle timeout: one timer per connection. Moving the deadline only writes idleDeadline; the
@@ -126,9 +140,9 @@ void HttpServer::onConnection(const TcpConnectionPtr& conn) {
     auto state = std::make_shared<ConnectionState>(limits_, timeout);
     conn->setContext(state);
     conn->setHalfCloseCallback([this](const TcpConnectionPtr& c) { onHalfClose(c); });
-    // A file answer is two sends (the header, then a piece). With Nagle's algorithm the second
-    // waits for the ACK of the first, and the client delays that ACK (40 ms or more) while it
-    // waits for the rest: every keep-alive file request would stall. Answers are whole
+    // A large file answer is two sends (the header, then sendfile). With Nagle's algorithm the
+    // second waits for the ACK of the first, and the client delays that ACK (40 ms or more)
+    // while it waits for the rest: every keep-alive file request would stall. Answers are whole
     // messages, written as soon as they are ready; nothing is gained by holding them back.
     conn->setTcpNoDelay(true);
     if (idleTimeoutSeconds_ > 0) {
@@ -149,6 +163,10 @@ void HttpServer::armIdleTimer(const TcpConnectionPtr& conn, ConnectionState* sta
     if (!c) return;
     ConnectionState* s = stateOf(c);
     if (s == nullptr) return;
+    if (s->file && c->fileBytesLeft() != s->fileBytesLeftSeen) {
+      s->fileBytesLeftSeen = c->fileBytesLeft();
+      s->restartIdleWindow();
+    }
     if (Clock::now() < s->idleDeadline) {
       armIdleTimer(c, s);  // the deadline moved since we were armed
     } else {
@@ -214,7 +232,8 @@ void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
   bool headOnly =
       request.method() == HttpRequest::kHead || !HttpResponse::statusHasBody(response.statusCode());
   const auto& file = response.bodyFile();
-  bool streaming = file && !headOnly && file->length > 0;
+  bool withFile = file && !headOnly && file->length > 0;
+  bool streaming = withFile && file->length > kInlineFileBytes;
   if (streaming) {
     // Later requests wait, and so do their bytes: in the kernel, not in our input buffer.
     // Before the first send, so that a reset it meets already finds reading off, and
@@ -222,15 +241,25 @@ void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
     conn->stopRead();
   }
   response.appendToBuffer(&state->scratch, headOnly);
+  if (withFile && !streaming && !appendSmallFile(*file, &state->scratch)) {
+    // The file shrank or failed under us: the promised Content-Length cannot be kept, and the
+    // only honest way to tell the client is to cut the connection.
+    LOG_ERROR << "HttpServer: " << conn->name() << " cannot read the " << file->length
+              << " bytes of the file it answers with";
+    state->scratch.retrieveAll();
+    state->closing = true;
+    conn->forceClose();
+    return;
+  }
   conn->send(&state->scratch);
   state->context.reset();
   if (streaming) {
-    // The pieces follow on write-complete, one at a time, so the output buffer never holds
-    // more than one of them; the first goes once the header is written.
+    // Sent after the header; its write-complete ends the response.
     state->file = file;
-    state->fileOffset = 0;
     state->closeAfterFile = response.closeConnection();
+    state->fileBytesLeftSeen = static_cast<size_t>(file->length);
     state->restartIdleWindow();
+    conn->sendFile(file->fd, 0, static_cast<size_t>(file->length));
     return;
   }
   finishResponse(conn, state, response.closeConnection());
@@ -282,40 +311,15 @@ void HttpServer::onWriteComplete(const TcpConnectionPtr& conn) {
     if (state->context.state() == HttpContext::kExpectRequestLine) state->restartIdleWindow();
     return;
   }
-  // A write-complete queued before the file started may arrive while a piece is still queued;
-  // that piece's own write-complete follows, so skip rather than queue a second piece.
-  if (conn->outputBuffer()->readableBytes() == 0) sendFilePiece(conn, state);
-}
-
-void HttpServer::sendFilePiece(const TcpConnectionPtr& conn, ConnectionState* state) {
-  const HttpResponse::FileBody& file = *state->file;
-  size_t want =
-      static_cast<size_t>(std::min<uint64_t>(kFilePieceBytes, file.length - state->fileOffset));
-  state->scratch.ensureWritableBytes(want);
-  ssize_t n =
-      ::pread(file.fd, state->scratch.beginWrite(), want, static_cast<off_t>(state->fileOffset));
-  if (n <= 0) {
-    // The file shrank or failed under us: the promised Content-Length cannot be kept, and the
-    // only honest way to tell the client is to cut the connection.
-    LOG_ERROR << "HttpServer: " << conn->name() << " file body ended at " << state->fileOffset
-              << " of " << file.length << " bytes" << (n < 0 ? ", pread failed" : "");
-    state->file.reset();
-    state->closing = true;
-    conn->forceClose();
-    return;
-  }
-  state->scratch.hasWritten(static_cast<size_t>(n));
-  state->fileOffset += static_cast<uint64_t>(n);
-  state->restartIdleWindow();  // progress of a response is not idleness
-  conn->send(&state->scratch);
-  if (state->fileOffset == file.length) {
-    state->file.reset();
-    // Also when closing: the peer's last bytes and its EOF must still be read (see closing).
-    conn->startRead();
-    finishResponse(conn, state, state->closeAfterFile);
-    // Requests that arrived meanwhile waited in the input buffer: their turn now.
-    if (!state->closing) processRequests(conn, state, Timestamp::now());
-  }
+  // A write-complete queued before the file started may arrive while the file is still going
+  // out; the file's own write-complete follows.
+  if (conn->fileBytesLeft() > 0 || conn->outputBuffer()->readableBytes() > 0) return;
+  state->file.reset();
+  // Also when closing: the peer's last bytes and its EOF must still be read (see closing).
+  conn->startRead();
+  finishResponse(conn, state, state->closeAfterFile);
+  // Requests that arrived meanwhile waited in the input buffer: their turn now.
+  if (!state->closing) processRequests(conn, state, Timestamp::now());
 }
 
 void HttpServer::onHalfClose(const TcpConnectionPtr& conn) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <any>
 #include <atomic>
 #include <memory>
@@ -25,8 +27,8 @@ class Socket;
 /// code may hold it as long as it likes, and every task sent to the loop holds it too
 /// (shared_from_this), so the object outlives anything that can still touch it.
 /// Thread safety: send(), shutdown(), forceClose(), stopRead() and startRead() are safe from
-/// any thread; the copy of the bytes is made before send() returns. Everything else runs in
-/// the loop thread. Only the loop thread sets kDisconnected, and other threads change the state
+/// any thread; the copy of the bytes is made before send() returns. sendFile() and everything
+/// else runs in the loop thread. Only the loop thread sets kDisconnected, and other threads change the state
 /// only by a compare-and-swap that never replaces it.
 class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnection> {
  public:
@@ -46,6 +48,15 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void send(const void* data, size_t len);
   /// Sends and empties *buf.
   void send(Buffer* buf);
+  /// Sends count bytes of the regular file fd, from offset, after the output queued so far and
+  /// before anything sent later, with sendfile(2): the kernel copies from the page cache to the
+  /// socket, and the bytes never pass through a Buffer. Loop thread only; one file at a time
+  /// (a second call before the write-complete callback of the first is a bug). The caller keeps
+  /// fd open until that callback, or until the connection goes down. A file that turns out
+  /// shorter than offset + count closes the connection: the peer was promised the bytes.
+  void sendFile(int fd, off_t offset, size_t count);
+  /// Bytes of the file given to sendFile() not yet handed to the kernel (0 when none).
+  size_t fileBytesLeft() const { return fileBytesLeft_; }
   /// Closes our writing half once the queued output is sent; the peer sees EOF.
   void shutdown();
   /// Closes at once, dropping queued output.
@@ -101,6 +112,8 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void stopReadInLoop();
   void startReadInLoop();
   ssize_t writeSome(const void* data, size_t len);
+  /// Writes what the kernel takes of the file; false when the connection had to close.
+  bool writeFile();
   void setState(StateE s) { state_ = s; }
   const char* stateToString() const;
 
@@ -125,6 +138,12 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
 
   Buffer inputBuffer_;
   Buffer outputBuffer_;
+  /// The file being sent (loop thread only). It goes out after the first bytesBeforeFile_ bytes
+  /// of outputBuffer_, which were queued before sendFile(); the rest of the buffer after it.
+  int fileFd_ = -1;
+  off_t fileOffset_ = 0;
+  size_t fileBytesLeft_ = 0;
+  size_t bytesBeforeFile_ = 0;
   std::any context_;
 };
 

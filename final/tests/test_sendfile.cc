@@ -1,0 +1,133 @@
+// TcpConnection::sendFile(): a file sent with sendfile(2), in order with send(), over real
+// sockets. The client is a plain blocking socket with a small receive buffer, so that the file
+// does not fit in the kernel at once and the rest goes out on EPOLLOUT.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <future>
+#include <string>
+
+#include "TestServer.h"
+#include "mymuduo/net/TcpConnection.h"
+
+using namespace mymuduo;
+using namespace mymuduo::net;
+using namespace testutil;
+
+namespace {
+
+/// A temporary file holding pattern(size), opened for reading; removed when done.
+class OpenFile {
+ public:
+  explicit OpenFile(size_t size) : content_(pattern(size)) {
+    char name[] = "/tmp/mymuduo-sendfile-XXXXXX";
+    fd_ = ::mkstemp(name);
+    REQUIRE(fd_ >= 0);
+    ::unlink(name);
+    writeAll(fd_, content_);
+  }
+  ~OpenFile() { ::close(fd_); }
+  int fd() const { return fd_; }
+  const std::string& content() const { return content_; }
+
+ private:
+  std::string content_;
+  int fd_ = -1;
+};
+
+/// connectTo() with a 16 KiB receive buffer, set before the handshake so the window stays small.
+int connectSmall(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  int rcvbuf = 16 * 1024;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  InetAddress server("127.0.0.1", port);
+  REQUIRE(::connect(fd, server.getSockAddr(), sizeof(struct sockaddr_in)) == 0);
+  return fd;
+}
+
+}  // namespace
+
+TEST_CASE("sendFile sends the file after what was sent before it and before what follows",
+          "[ch10][sendfile]") {
+  OpenFile file(8 * 1024 * 1024);
+  std::promise<size_t> leftAfterCall;
+  std::atomic<int> shutdowns{0};
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      if (!conn->connected()) return;
+      conn->send(std::string_view("HEAD:"));
+      conn->sendFile(file.fd(), 100, file.content().size() - 100);
+      conn->send(std::string_view(":TAIL"));
+      leftAfterCall.set_value(conn->fileBytesLeft());
+    });
+    s.setWriteCompleteCallback([&](const TcpConnectionPtr& conn) {
+      // "HEAD:" went out whole and queued a write-complete of its own: only the last counts.
+      if (conn->fileBytesLeft() == 0 && conn->outputBuffer()->readableBytes() == 0) {
+        ++shutdowns;
+        conn->shutdown();
+      }
+    });
+  });
+  int fd = connectSmall(server.port());
+  // Nothing read yet: 8 MiB do not fit in the socket buffers, so the file waits for EPOLLOUT.
+  CHECK(leftAfterCall.get_future().get() > 0);
+  std::string received = readUntilEof(fd);
+  ::close(fd);
+  CHECK(received.size() == file.content().size() - 100 + 10);
+  CHECK(received == "HEAD:" + file.content().substr(100) + ":TAIL");
+  CHECK(shutdowns == 1);
+}
+
+TEST_CASE("sendFile of a file shorter than promised closes the connection after its bytes",
+          "[ch10][sendfile]") {
+  OpenFile file(300 * 1024);
+  ConnectionEvents events;
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      events(conn);
+      if (conn->connected()) conn->sendFile(file.fd(), 0, file.content().size() + 1000);
+    });
+  });
+  int fd = connectSmall(server.port());
+  std::string received = readUntilEof(fd);
+  ::close(fd);
+  CHECK(received == file.content());  // and then EOF: the missing 1,000 bytes never come
+  CHECK(events.waitDown());
+}
+
+TEST_CASE("a peer that resets during sendFile closes the connection without SIGPIPE",
+          "[ch10][sendfile]") {
+  // sendfile(2) has no MSG_NOSIGNAL. In a child, with SIGPIPE's default action (end the
+  // process), so that a SIGPIPE fails this test instead of ending the test program.
+  ChildResult child = runInChild([] {
+    OpenFile file(16 * 1024 * 1024);
+    ConnectionEvents events;
+    TestServer server([&](TcpServer& s) {
+      s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+        events(conn);
+        if (conn->connected()) conn->sendFile(file.fd(), 0, file.content().size());
+      });
+    });
+    // After the server's first socket, which set SIGPIPE to be ignored: a program may undo that.
+    ::signal(SIGPIPE, SIG_DFL);
+    for (int round = 0; round < 20; ++round) {
+      int fd = connectSmall(server.port());
+      std::string start = readUntilEof(fd, 64 * 1024);
+      if (start != file.content().substr(0, start.size())) std::_Exit(3);
+      struct linger reset = {1, 0};  // close() sends RST
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      ::close(fd);
+    }
+    if (!waitFor([&] { return events.downs == 20; })) std::_Exit(4);
+    std::_Exit(0);
+  });
+  INFO(child.output);
+  REQUIRE(WIFEXITED(child.status));
+  CHECK(WEXITSTATUS(child.status) == 0);
+}
