@@ -85,5 +85,15 @@ void HttpRequest::swap(HttpRequest& other) {
   body_.swap(other.body_);
 }
 
+void HttpRequest::clear() {
+  method_ = kInvalid;
+  version_ = kUnknown;
+  path_.clear();
+  query_.clear();
+  receiveTime_ = Timestamp();
+  headers_.clear();
+  std::string().swap(body_);
+}
+
 }  // namespace http
 }  // namespace mymuduo

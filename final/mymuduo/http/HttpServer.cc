@@ -100,6 +100,8 @@ struct HttpServer::ConnectionState {
   /// Scratch for a response's header (and a small file body), reused so that a keep-alive
   /// connection does not allocate per response.
   net::Buffer scratch;
+  /// onWriteComplete() is the connection's write-complete callback (see watchWriteComplete).
+  bool watchingWriteComplete = false;
 
   /// Idle timeout: one timer per connection. Moving the deadline only writes idleDeadline; the
   /// timer, when it fires early, re-arms itself for the deadline then in force.
@@ -117,10 +119,6 @@ HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr,
   server_.setConnectionCallback([this](const TcpConnectionPtr& conn) { onConnection(conn); });
   server_.setMessageCallback([this](const TcpConnectionPtr& conn, net::Buffer* buf,
                                     Timestamp receiveTime) { onMessage(conn, buf, receiveTime); });
-  server_.setWriteCompleteCallback([this](const TcpConnectionPtr& conn) {
-    // Queued by the connection and maybe run after it (and this server) went: look first.
-    if (!conn->disconnected()) onWriteComplete(conn);
-  });
 }
 
 void HttpServer::start() {
@@ -253,6 +251,7 @@ void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
   }
   conn->send(&state->scratch);
   state->context.reset();
+  if (streaming || conn->outputBuffer()->readableBytes() > 0) watchWriteComplete(conn, state);
   if (streaming) {
     // Sent after the header; its write-complete ends the response.
     state->file = file;
@@ -289,6 +288,18 @@ void HttpServer::respondWithError(const TcpConnectionPtr& conn, ConnectionState*
   conn->inputBuffer()->retrieveAll();
   // Not forceClose(): shut down our side and read until the peer's EOF (or the idle timer).
   finishResponse(conn, state, true);
+}
+
+void HttpServer::watchWriteComplete(const TcpConnectionPtr& conn, ConnectionState* state) {
+  // Not for every connection from the start: a response written whole at once needs nothing
+  // more, and a write-complete queued and run per request is a measurable share of a small
+  // answer's cost. Once set, it stays.
+  if (state->watchingWriteComplete) return;
+  state->watchingWriteComplete = true;
+  conn->setWriteCompleteCallback([this](const TcpConnectionPtr& c) {
+    // Queued by the connection and maybe run after it (and this server) went: look first.
+    if (!c->disconnected()) onWriteComplete(c);
+  });
 }
 
 void HttpServer::onWriteComplete(const TcpConnectionPtr& conn) {

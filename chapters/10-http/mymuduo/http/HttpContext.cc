@@ -105,8 +105,7 @@ bool HttpContext::takeExpectContinue() {
 
 void HttpContext::reset() {
   state_ = kExpectRequestLine;
-  HttpRequest empty;
-  request_.swap(empty);
+  request_.clear();
   errorStatus_ = 0;
   errorReason_ = "";
   headerBytes_ = 0;

@@ -58,6 +58,10 @@ class HttpRequest {
   const std::string& body() const { return body_; }
 
   void swap(HttpRequest& other);
+  /// Back to a default-constructed request, keeping the capacity of path and query (bounded by
+  /// the request line limit) for the next request on the connection; the body's memory, which
+  /// may be large, is given back.
+  void clear();
 
  private:
   Method method_ = kInvalid;

@@ -56,6 +56,10 @@ class HttpServer : noncopyable {
 
   void onConnection(const net::TcpConnectionPtr& conn);
   void onMessage(const net::TcpConnectionPtr& conn, net::Buffer* buf, Timestamp receiveTime);
+  /// Makes onWriteComplete() the connection's write-complete callback: needed once a response
+  /// did not go out whole at once (to restart the idle window at its true end, and to resume
+  /// reading after the output drained) or a file is sent.
+  void watchWriteComplete(const net::TcpConnectionPtr& conn, ConnectionState* state);
   void onWriteComplete(const net::TcpConnectionPtr& conn);
   void onHalfClose(const net::TcpConnectionPtr& conn);
   /// Answers the complete requests at the front of the input, in order, until the input holds
