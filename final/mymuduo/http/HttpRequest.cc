@@ -55,9 +55,9 @@ const char* HttpRequest::methodString() const {
 }
 
 void HttpRequest::addHeader(std::string field, std::string value) {
-  auto it = headers_.find(field);
-  if (it == headers_.end()) {
-    headers_.emplace(std::move(field), std::move(value));
+  auto it = headers_.lower_bound(field);
+  if (it == headers_.end() || headers_.key_comp()(field, it->first)) {
+    headers_.emplace_hint(it, std::move(field), std::move(value));  // no second search
   } else {
     // RFC 9110 §5.3: a recipient may combine repeated fields into one, in order, with commas.
     it->second += ", ";

@@ -38,8 +38,9 @@ constexpr size_t kOutputHighWaterBytes = 1024 * 1024;
 
 /// Whether the comma-separated list in the request's Connection field has `token`, in any case.
 bool connectionHas(const HttpRequest& request, std::string_view token) {
-  std::string value = request.getHeader("Connection");
-  std::string_view rest(value);
+  auto field = request.headers().find(std::string_view("Connection"));
+  if (field == request.headers().end()) return false;
+  std::string_view rest(field->second);
   while (!rest.empty()) {
     size_t comma = rest.find(',');
     std::string_view item = rest.substr(0, comma);

@@ -3,6 +3,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <ctime>
@@ -45,6 +46,10 @@ void HttpResponse::setStatusCode(HttpStatusCode code) {
 }
 
 void HttpResponse::addHeader(std::string_view field, std::string_view value) {
+  // Room for this line and a few more at once: four appends into a string that grows as it
+  // goes would reallocate twice for the first header alone.
+  size_t need = headerLines_.size() + field.size() + value.size() + 4;
+  if (need > headerLines_.capacity()) headerLines_.reserve(std::max<size_t>(need, 128));
   headerLines_.append(field).append(": ").append(value).append("\r\n");
 }
 
