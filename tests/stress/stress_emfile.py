@@ -5,8 +5,8 @@
 
 echo_server --threads 2 runs with its RLIMIT_NOFILE lowered to LIMIT once it has started
 (prlimit on its pid: the sanitizer runtimes open what they need at start-up). Then:
-1. Connections are opened, each echoing a byte, until one is refused: the server holds
-   LIMIT minus the fds it had before (its spare fd among them).
+1. Connections are opened, each echoing a byte, until one is not served: the server holds
+   LIMIT minus the fds it had before (its spare fd among them), and must close that one.
 2. A burst of BURST connects, all completed by the kernel (they wait in the listen backlog),
    then a quiet QUIET seconds: the server's CPU time over them (/proc/<pid>/stat) must stay
    under a fifth of it - a server that leaves refused connections in the backlog of a
@@ -35,31 +35,37 @@ BURST = 200
 QUIET = 0.5
 IN_FLIGHT = 100
 WARM_UP = 32
+PROBE_WAIT = 5  # seconds an echo of one byte may take
 
 
 def echo_or_refused(port):
-    """Connects and echoes one byte: the socket if served, None if the server closed it."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    """Connects and echoes one byte: ("served", socket), ("refused", None) if the server
+    closed it, or ("hanging", socket) if neither happened within PROBE_WAIT seconds."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=PROBE_WAIT)
     try:
         s.sendall(b"x")
         got = s.recv(1)
     except ConnectionResetError:
         got = b""
     except socket.timeout:
-        fail("a connection was neither served nor closed within 10 s")
+        s.setblocking(False)
+        return "hanging", s
     if got == b"x":
-        return s
+        return "served", s
     s.close()
-    return None
+    return "refused", None
 
 
 def fill(server):
-    """Opens echoing connections until the server refuses one; returns them."""
+    """Opens echoing connections until the server does not serve one: (held, the last one's
+    socket if it hangs, else None)."""
     held = []
     while True:
-        s = echo_or_refused(server.port)
-        if s is None:
-            return held
+        what, s = echo_or_refused(server.port)
+        if what == "refused":
+            return held, None
+        if what == "hanging":
+            return held, s
         held.append(s)
         if len(held) > 10000:
             fail("the server never refused a connection: is its fd limit in force?")
@@ -173,10 +179,10 @@ def run(server, args):
     # readable with a pipe, which fails with EMFILE in a full server, and it reports "invalid
     # vptr" for a sound object. Here the pairs a connection's life meets get cached.
     base = server.fd_count()
-    warm = [echo_or_refused(server.port) for _ in range(WARM_UP)]
-    if not all(warm):
-        fail("a connection was refused before the fd limit was lowered")
-    for s in warm:
+    for _ in range(WARM_UP):
+        what, s = echo_or_refused(server.port)
+        if what != "served":
+            fail(f"a connection was {what} before the fd limit was lowered")
         s.close()
     check(wait_for(lambda: server.fd_count() == base, 20),
           f"after {WARM_UP} warm-up connections the server is back to {base} fds")
@@ -185,11 +191,11 @@ def run(server, args):
     resource.prlimit(server.pid, resource.RLIMIT_NOFILE, (limit, hard))
     figure("server RLIMIT_NOFILE / fds open at the start", f"{limit} / {base}")
 
-    held = fill(server)
+    held, hanging = fill(server)
     figure("connections held when the server is full", len(held))
     check(len(held) == limit - base,
           f"the server holds {limit - base} connections (its limit less the fds it had) "
-          f"before it refuses one (held {len(held)})")
+          f"before it does not serve one (held {len(held)})")
 
     cpu0 = server.cpu_seconds()
     socks = burst(server, BURST)
@@ -202,8 +208,10 @@ def run(server, args):
            f"{cpu1 - cpu0:.3f} / {quiet_cpu:.3f}")
     check(quiet_cpu <= quiet / 5,
           f"the full server does not spin: {quiet_cpu:.3f} s of CPU in {quiet:.2f} s")
-    wait_closed(socks, 10, "burst")
-    check(True, f"all {BURST} connections of the burst were closed by the server")
+    # The connection that found the server full, if it was left hanging, fails here too.
+    wait_closed(socks + ([hanging] if hanging else []), 10, "the first refused and the burst")
+    check(True, f"the first refused connection and all {BURST} of the burst were closed by "
+                f"the server")
 
     cpu0 = server.cpu_seconds()
     took = storm(server, args.storm)
@@ -220,7 +228,9 @@ def run(server, args):
     check(wait_for(lambda: server.fd_count() == base, 20),
           f"once the held connections close, the server's fds return to {base} "
           f"(now {server.fd_count()})")
-    again = fill(server)
+    again, hanging = fill(server)
+    if hanging:
+        wait_closed([hanging], 10, "the first refused after the storm")
     figure("connections served again after the storm", len(again))
     check(len(again) == len(held), f"the server serves {len(held)} echoing connections again")
     for s in again:

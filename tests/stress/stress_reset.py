@@ -190,7 +190,8 @@ def run(server, args, rng, digests, check_rss):
     # Warm-up round: the allocator's pools and the loops' arrays reach their working size.
     run_round(port, rng, header, args.clients, kinds)
     check(wait_for(lambda: server.fd_count() == base_fds, 20),
-          f"after the warm-up round the server is back to {base_fds} fds")
+          f"after the warm-up round the server is back to {base_fds} fds "
+          f"(now {server.fd_count()})")
     base_rss = server.rss_kib()
     kinds.clear()
     read = 0
@@ -211,7 +212,7 @@ def run(server, args, rng, digests, check_rss):
     figure("MB read by the clients before their resets", f"{read / 1e6:.0f}")
     figure("seconds for the rounds", f"{elapsed:.1f}")
     back = wait_for(lambda: server.fd_count() == base_fds, 20)
-    figure("server fds before/after", f"{base_fds}/{server.fd_count()}")
+    figure("server fds before the first round/after the last", f"{base_fds}/{server.fd_count()}")
     check(back, f"the server's open fds return to {base_fds}")
     check(still_serves(port, digests, large_too=True),
           "the server still serves every file whole after the resets")
