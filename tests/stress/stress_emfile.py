@@ -3,12 +3,12 @@
 
   stress_emfile.py ECHO_SERVER [--limit N=64] [--storm N=3000] [--sanitize NAME]
 
-echo_server --threads 2 runs with its RLIMIT_NOFILE lowered to LIMIT once it has started
-(prlimit on its pid: the sanitizer runtimes open what they need at start-up). Then:
+echo_server --threads 2 starts as usual and serves WARM_UP connections (see run() for why);
+then its RLIMIT_NOFILE is lowered to LIMIT (prlimit on its pid), and:
 1. Connections are opened, each echoing a byte, until one is not served: the server holds
    LIMIT minus the fds it had before (its spare fd among them), and must close that one.
-2. A burst of BURST connects, all completed by the kernel (they wait in the listen backlog),
-   then a quiet QUIET seconds: the server's CPU time over them (/proc/<pid>/stat) must stay
+2. A burst of BURST connects, all completed by the kernel (the listen backlog holds them until
+   the server accepts them), then a quiet QUIET seconds: the server's CPU time over them (/proc/<pid>/stat) must stay
    under a fifth of it - a server that leaves refused connections in the backlog of a
    level-triggered poller is woken at once, again and again, and spins at 100% - and every one
    of the burst must then see the server close it (EOF or reset), not hang.
