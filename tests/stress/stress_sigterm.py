@@ -54,7 +54,8 @@ def main():
     argv = [args.server, "--port", "0", "--threads", "2"]
     if args.mode == "httpd":
         argv += ["--root", root]
-    server = Server(argv)
+    # httpd's own line: HttpServer's "starts listening on" comes before it listens.
+    server = Server(argv, ready="httpd listening on" if args.mode == "httpd" else None)
     try:
         run(server, args)
     finally:

@@ -42,6 +42,16 @@ def sanitized(name):
     return bool(name)
 
 
+def wait_for(cond, seconds):
+    """Polls cond() every 20 ms for up to `seconds`; returns its last value."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return cond()
+
+
 def raise_nofile(need):
     """Raises this process's soft RLIMIT_NOFILE (children inherit it) to at least `need`;
     exits with SKIP when the hard limit is lower."""
@@ -58,9 +68,11 @@ def raise_nofile(need):
 
 class Server:
     """A server program started with --port 0; its stdout+stderr go to a scratch file, from
-    which the port is read back ("listening on <ip>:<port>")."""
+    which the port is read back ("listening on <ip>:<port>"). `ready`, if given, is a text
+    the program prints once it is fully started (HttpServer says "listening on" before its IO
+    threads exist; a driver that counts the server's fds waits for the program's own line)."""
 
-    def __init__(self, argv, env_extra=None):
+    def __init__(self, argv, env_extra=None, ready=None):
         self.log = tempfile.NamedTemporaryFile(prefix="mymuduo_stress_", suffix=".log",
                                                delete=False)
         env = dict(os.environ)
@@ -71,7 +83,7 @@ class Server:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and self.proc.poll() is None:
             m = re.search(r"listening on [0-9.]+:(\d+)", self.text())
-            if m:
+            if m and (ready is None or ready in self.text()):
                 self.port = int(m.group(1))
                 return
             time.sleep(0.02)
@@ -96,6 +108,13 @@ class Server:
                     return int(line.split()[1])
         fail(f"no {field} in /proc/{self.pid}/status")
 
+    def cpu_seconds(self):
+        """User + system CPU time the server has used so far (/proc/<pid>/stat, fields 14-15)."""
+        with open(f"/proc/{self.pid}/stat") as f:
+            # The command name (field 2) may hold spaces; the fields after it are plain.
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def terminate(self, sig=signal.SIGTERM, timeout=30):
         """Sends `sig`; returns (exit status, seconds it took to exit). Kills it after timeout."""
         start = time.monotonic()
@@ -112,6 +131,15 @@ class Server:
         text = self.text()
         m = SANITIZER_REPORT.search(text)
         return text[max(0, m.start() - 200):m.start() + 3000] if m else ""
+
+    def stop_and_check(self):
+        """SIGTERM; the server must exit 0 and its output hold no sanitizer report."""
+        rc, took = self.terminate()
+        figure("seconds from SIGTERM to exit", f"{took:.2f}")
+        check(rc == 0, f"the server exits 0 on SIGTERM (status {rc})")
+        report = self.sanitizer_report()
+        check(not report, "no sanitizer report in the server's output" +
+              (":\n" + report if report else ""))
 
     def kill(self):
         if self.proc.poll() is None:
