@@ -54,7 +54,7 @@ def main():
     argv = [args.server, "--port", "0", "--threads", "2"]
     if args.mode == "httpd":
         argv += ["--root", root]
-    # httpd's own line: HttpServer's "starts listening on" comes before it listens.
+    # httpd's own line, logged once the server listens.
     server = Server(argv, ready="httpd listening on" if args.mode == "httpd" else None)
     try:
         run(server, args)

@@ -69,8 +69,8 @@ def raise_nofile(need):
 class Server:
     """A server program started with --port 0; its stdout+stderr go to a scratch file, from
     which the port is read back ("listening on <ip>:<port>"). `ready`, if given, is a text
-    the program prints once it is fully started (HttpServer says "listening on" before its IO
-    threads exist; a driver that counts the server's fds waits for the program's own line)."""
+    the program prints once it is fully started (a driver that counts the server's fds waits
+    for the program's own last start-up line, not for the library's)."""
 
     def __init__(self, argv, env_extra=None, ready=None):
         self.log = tempfile.NamedTemporaryFile(prefix="mymuduo_stress_", suffix=".log",

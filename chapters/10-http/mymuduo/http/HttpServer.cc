@@ -123,8 +123,9 @@ HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr,
 }
 
 void HttpServer::start() {
-  LOG_INFO << "HttpServer starts listening on " << server_.ipPort();
   server_.start();
+  // After: called in the loop's thread, the server listens now (in another, soon).
+  LOG_INFO << "HttpServer listening on " << server_.ipPort();
 }
 
 HttpServer::ConnectionState* HttpServer::stateOf(const TcpConnectionPtr& conn) {
