@@ -1,6 +1,7 @@
 #include "mymuduo/net/TcpServer.h"
 
 #include <cassert>
+#include <charconv>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/net/Acceptor.h"
@@ -61,7 +62,13 @@ void TcpServer::start() {
 void TcpServer::newConnection(int sockfd, const InetAddress& peerAddr) {
   loop_->assertInLoopThread();
   EventLoop* ioLoop = threadPool_->getNextLoop();
-  std::string connName = name_ + "-" + ipPort() + "#" + std::to_string(nextConnId_++);
+  // "<name>-<ip:port>#<id>" in one allocation, on every accept: `a + "-" + b + ...` grows a
+  // temporary part by part and may reallocate it at several of the steps.
+  char id[24];  // any uint64_t in decimal
+  char* idEnd = std::to_chars(id, id + sizeof id, nextConnId_++).ptr;
+  std::string connName;
+  connName.reserve(name_.size() + ipPort().size() + 2 + static_cast<size_t>(idEnd - id));
+  connName.append(name_).append(1, '-').append(ipPort()).append(1, '#').append(id, idEnd);
   LOG_INFO << "TcpServer::newConnection [" << name_ << "] - new connection [" << connName
            << "] from " << peerAddr.toIpPort();
   InetAddress localAddr(sockets::getLocalAddr(sockfd));

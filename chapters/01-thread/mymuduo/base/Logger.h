@@ -1,11 +1,61 @@
 #pragma once
 
 #include <cstddef>
-#include <sstream>
+#include <string>
+#include <string_view>
 
 #include "mymuduo/base/noncopyable.h"
 
 namespace mymuduo {
+
+/// The text of one log line, built in a fixed array inside the Logger (on the logging thread's
+/// stack): no heap allocation, no locale, no per-line std::string. It takes the types the
+/// library logs: strings, characters, integers of every width, bool (as 1 or 0), double (as
+/// printf's %g), pointers (as 0x and hex, null as 0). A line is at most kMaxLine bytes: a longer
+/// message is cut off silently, but the line still ends with " - file:line\n" (see
+/// Logger::~Logger). Owned by one Logger, used by one thread.
+class LogStream : noncopyable {
+ public:
+  static constexpr size_t kMaxLine = 4096;
+
+  LogStream& operator<<(bool v) { return *this << (v ? '1' : '0'); }
+  LogStream& operator<<(char c) {
+    if (len_ < limit_) buf_[len_++] = c;
+    return *this;
+  }
+  // signed/unsigned char print as characters, as std::ostream does.
+  LogStream& operator<<(signed char c) { return *this << static_cast<char>(c); }
+  LogStream& operator<<(unsigned char c) { return *this << static_cast<char>(c); }
+  LogStream& operator<<(short v);
+  LogStream& operator<<(unsigned short v);
+  LogStream& operator<<(int v);
+  LogStream& operator<<(unsigned int v);
+  LogStream& operator<<(long v);
+  LogStream& operator<<(unsigned long v);
+  LogStream& operator<<(long long v);
+  LogStream& operator<<(unsigned long long v);
+  LogStream& operator<<(float v) { return *this << static_cast<double>(v); }
+  LogStream& operator<<(double v);
+  LogStream& operator<<(const void* p);
+  LogStream& operator<<(const char* s);  // nullptr prints "(null)"
+  LogStream& operator<<(std::string_view s) { return append(s.data(), s.size()); }
+  LogStream& operator<<(const std::string& s) { return append(s.data(), s.size()); }
+
+  /// Appends what fits below the limit and drops the rest.
+  LogStream& append(const char* data, size_t len);
+
+  const char* data() const { return buf_; }
+  size_t length() const { return len_; }
+
+ private:
+  friend class Logger;
+  /// Bytes kept free at the end for the " - file:line\n" the Logger appends last.
+  static constexpr size_t kSuffixReserve = 128;
+
+  char buf_[kMaxLine];
+  size_t len_ = 0;
+  size_t limit_ = kMaxLine - kSuffixReserve;
+};
 
 /// One log line. A Logger is a temporary made by the LOG_* macros: the message is streamed
 /// into it, and its destructor writes the whole line with one call to the output function, so
@@ -24,7 +74,7 @@ class Logger : noncopyable {
   Logger(const char* file, int line, LogLevel level, bool withErrno = false);
   ~Logger();
 
-  std::ostringstream& stream() { return stream_; }
+  LogStream& stream() { return stream_; }
 
   /// Starts as $MYMUDUO_LOG_LEVEL (TRACE, DEBUG, INFO, WARN, ERROR), INFO when unset.
   static LogLevel logLevel();
@@ -33,7 +83,7 @@ class Logger : noncopyable {
   static void setOutput(OutputFunc out);
 
  private:
-  std::ostringstream stream_;
+  LogStream stream_;
   const char* basename_;
   int line_;
   LogLevel level_;
