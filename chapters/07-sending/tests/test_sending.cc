@@ -529,6 +529,38 @@ TEST_CASE("after a large reply drains the loop sleeps and the connection still w
   ::close(fd);
 }
 
+TEST_CASE("a connection gives its output buffer back once the queued output drains",
+          "[ch07][sending]") {
+  ConnectionEvents events;
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback(std::ref(events));
+    s.setMessageCallback([](const TcpConnectionPtr& conn, Buffer* buf, Timestamp) {
+      std::string request = buf->retrieveAllAsString();
+      conn->send(request == "big" ? pattern(kLarge) : request);
+    });
+  });
+  int fd = connectTo(server.port());
+  REQUIRE(events.waitUp());
+  // Read in the loop thread: a task queued while handleWrite() runs runs after it returns.
+  auto outputCapacity = [&] {
+    size_t capacity = 0;
+    server.runSync([&] { capacity = events.last.lock()->outputBuffer()->internalCapacity(); });
+    return capacity;
+  };
+  testutil::writeAll(fd, "ping");
+  CHECK(readUntilEof(fd, 4) == "ping");
+  CHECK(outputCapacity() == 0);  // written directly: the output buffer was never needed
+
+  testutil::writeAll(fd, "big");
+  CHECK(readUntilEof(fd, kLarge) == pattern(kLarge));
+  CHECK(outputCapacity() == 0);  // it held most of 16 MiB, and drained
+
+  testutil::writeAll(fd, "pong");
+  CHECK(readUntilEof(fd, 4) == "pong");
+  ::close(fd);
+  REQUIRE(events.waitDown());
+}
+
 TEST_CASE("send() from another thread wakes the sleeping loop at once", "[ch07][sending]") {
   std::promise<TcpConnectionPtr> connected;
   TestServer server([&](TcpServer& s) {

@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "TestServer.h"
@@ -99,6 +101,49 @@ TEST_CASE("bytes a message callback leaves in the buffer come back with the next
   ::close(fd);
   std::lock_guard<std::mutex> lock(mutex);
   CHECK(lines == std::vector<std::string>{"hello", "world"});
+}
+
+TEST_CASE("a connection gives its input buffer back after a read that leaves it empty",
+          "[ch06][tcpconnection]") {
+  ConnectionEvents events;
+  std::atomic<int> calls{0};
+  std::atomic<size_t> capacityInCallback{0};
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback(std::ref(events));
+    s.setMessageCallback([&](const TcpConnectionPtr&, Buffer* buf, Timestamp) {
+      capacityInCallback = buf->internalCapacity();
+      while (const char* crlf = buf->findCRLF()) buf->retrieveUntil(crlf + 2);
+      ++calls;
+    });
+  });
+  int fd = connectTo(server.port());
+  REQUIRE(events.waitUp());
+  // Read in the loop thread, after the handleRead() that ran the callback has returned: a
+  // task queued while the loop handles an event runs after that event's handler.
+  auto capacityNow = [&] {
+    size_t capacity = 0;
+    server.runSync([&] { capacity = events.last.lock()->inputBuffer()->internalCapacity(); });
+    return capacity;
+  };
+  CHECK(capacityNow() == 0);  // a connection that has read nothing holds no buffer
+
+  int seen = 0;
+  // Each piece is read on its own; the callback consumes complete lines only.
+  for (auto [piece, keeps] : {std::pair{"ping\r\n", false}, std::pair{"hel", true},
+                              std::pair{"lo\r\n", false}}) {
+    INFO("after " << piece);
+    testutil::writeAll(fd, piece);
+    REQUIRE(testutil::waitFor([&] { return calls > seen; }));
+    seen = calls;
+    CHECK(capacityInCallback >= Buffer::kCheapPrepend + Buffer::kInitialSize);
+    if (keeps) {
+      CHECK(capacityNow() >= Buffer::kCheapPrepend + Buffer::kInitialSize);  // "hel" is in it
+    } else {
+      CHECK(capacityNow() == 0);
+    }
+  }
+  ::close(fd);
+  REQUIRE(events.waitDown());
 }
 
 TEST_CASE("connection callbacks fire once each and the connection dies after the last",

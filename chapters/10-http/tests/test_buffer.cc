@@ -1,8 +1,11 @@
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -15,7 +18,7 @@ using mymuduo::net::Buffer;
 TEST_CASE("Buffer append and retrieve move the two indexes", "[ch06][buffer]") {
   Buffer buf;
   CHECK(buf.readableBytes() == 0);
-  CHECK(buf.writableBytes() == Buffer::kInitialSize);
+  CHECK(buf.writableBytes() == 0);  // nothing allocated yet
   CHECK(buf.prependableBytes() == Buffer::kCheapPrepend);
 
   buf.append(std::string(200, 'x'));
@@ -126,7 +129,7 @@ TEST_CASE("Buffer readFd reads a 200 KB message into a small buffer in one call"
   std::thread writer([&] { testutil::writeAll(fds[1], message); });
   writer.join();
 
-  Buffer buf;  // 1 KiB writable; readv's second iovec is the 64 KiB stack buffer
+  Buffer buf;  // no storage yet, then 1 KiB; readv's second iovec is the 64 KiB stack buffer
   std::string received;
   int savedErrno = 0;
   bool firstReadOverflowed = false;
@@ -139,6 +142,82 @@ TEST_CASE("Buffer readFd reads a 200 KB message into a small buffer in one call"
   }
   CHECK(firstReadOverflowed);  // more arrived than fitted: the extra buffer took the rest
   CHECK(received == message);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST_CASE("Buffer allocates nothing until the first write and gives it back when empty",
+          "[ch06][buffer]") {
+  Buffer buf;
+  CHECK(buf.internalCapacity() == 0);
+  CHECK(buf.findCRLF() == nullptr);
+  CHECK(buf.retrieveAllAsString().empty());
+  CHECK(buf.internalCapacity() == 0);  // reading an empty buffer allocates nothing
+
+  buf.append("abc", 3);
+  CHECK(buf.internalCapacity() >= Buffer::kCheapPrepend + Buffer::kInitialSize);
+  CHECK(buf.writableBytes() == Buffer::kInitialSize - 3);
+  buf.releaseIfEmpty();  // 3 bytes readable: kept
+  CHECK(buf.internalCapacity() >= Buffer::kCheapPrepend + Buffer::kInitialSize);
+  CHECK(buf.retrieveAllAsString() == "abc");
+
+  buf.releaseIfEmpty();
+  CHECK(buf.internalCapacity() == 0);
+  CHECK(buf.writableBytes() == 0);
+  CHECK(buf.prependableBytes() == Buffer::kCheapPrepend);
+  // A message larger than the initial size gets what it needs in one allocation.
+  const std::string big = testutil::pattern(3 * Buffer::kInitialSize);
+  buf.append(big);
+  CHECK(buf.internalCapacity() >= Buffer::kCheapPrepend + big.size());
+  CHECK(buf.retrieveAllAsString() == big);
+}
+
+TEST_CASE("Buffer prepend works on a fresh buffer", "[ch06][buffer]") {
+  for (bool released : {false, true}) {
+    INFO((released ? "after releaseIfEmpty()" : "fresh"));
+    Buffer buf;
+    if (released) {
+      buf.append("x", 1);
+      buf.retrieveAll();
+      buf.releaseIfEmpty();
+    }
+    REQUIRE(buf.internalCapacity() == 0);
+    uint64_t header = 0x0102030405060708;
+    buf.prepend(&header, sizeof header);  // all of the cheap-prepend area
+    CHECK(buf.prependableBytes() == 0);
+    buf.append(std::string_view("body"));
+    REQUIRE(buf.readableBytes() == sizeof header + 4);
+    uint64_t readBack = 0;
+    std::memcpy(&readBack, buf.peek(), sizeof readBack);
+    CHECK(readBack == header);
+    buf.retrieve(sizeof readBack);
+    CHECK(buf.retrieveAllAsString() == "body");
+  }
+}
+
+TEST_CASE("Buffer readFd on a buffer without storage allocates only when bytes arrive",
+          "[ch06][buffer]") {
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) == 0);
+  Buffer buf;
+  int savedErrno = 0;
+  CHECK(buf.readFd(fds[0], &savedErrno) == -1);  // nothing to read yet
+  CHECK(savedErrno == EAGAIN);
+  CHECK(buf.internalCapacity() == 0);
+
+  for (size_t size : {size_t{10}, Buffer::kInitialSize, size_t{5000}}) {
+    INFO("message of " << size << " bytes");
+    const std::string message = testutil::pattern(size);
+    testutil::writeAll(fds[1], message);
+    REQUIRE(buf.internalCapacity() == 0);
+    CHECK(buf.readFd(fds[0], &savedErrno) == static_cast<ssize_t>(size));
+    CHECK(buf.internalCapacity() >= Buffer::kCheapPrepend + size);
+    CHECK(buf.retrieveAllAsString() == message);
+    buf.releaseIfEmpty();
+  }
+  ::shutdown(fds[1], SHUT_WR);
+  CHECK(buf.readFd(fds[0], &savedErrno) == 0);  // EOF
+  CHECK(buf.internalCapacity() == 0);
   ::close(fds[0]);
   ::close(fds[1]);
 }

@@ -25,19 +25,24 @@ namespace net {
 /// content is moved to the front if that frees enough room, otherwise the vector grows. The
 /// prependable area lets a codec put a length header in front of a message without copying.
 ///
+/// The vector is allocated on the first write, not at construction, and releaseIfEmpty() gives
+/// it back: a server keeps buffers for every connection, and most connections sit idle with
+/// theirs empty. Without the vector the indexes stay where an empty buffer has them
+/// (prependableBytes() is kCheapPrepend, writableBytes() 0), and prepend() allocates first, so
+/// it works on a fresh buffer too.
+///
 /// Not thread safe: each Buffer belongs to one TcpConnection and is used in its loop thread.
 class Buffer {
  public:
   static constexpr size_t kCheapPrepend = 8;
   static constexpr size_t kInitialSize = 1024;
 
+  /// Allocates nothing; the first write allocates kCheapPrepend + initialSize bytes, or more.
   explicit Buffer(size_t initialSize = kInitialSize)
-      : buffer_(kCheapPrepend + initialSize),
-        readerIndex_(kCheapPrepend),
-        writerIndex_(kCheapPrepend) {}
+      : initialSize_(initialSize), readerIndex_(kCheapPrepend), writerIndex_(kCheapPrepend) {}
 
   size_t readableBytes() const { return writerIndex_ - readerIndex_; }
-  size_t writableBytes() const { return buffer_.size() - writerIndex_; }
+  size_t writableBytes() const { return buffer_.empty() ? 0 : buffer_.size() - writerIndex_; }
   size_t prependableBytes() const { return readerIndex_; }
 
   /// The first readable byte; valid until the next non-const call.
@@ -65,19 +70,30 @@ class Buffer {
   /// Puts data just before the readable bytes; needs prependableBytes() >= len.
   void prepend(const void* data, size_t len);
 
-  /// Capacity of the underlying vector, for tests and statistics.
+  /// Capacity of the underlying vector, for tests and statistics: 0 until the first write
+  /// and after releaseIfEmpty().
   size_t internalCapacity() const { return buffer_.capacity(); }
+
+  /// Frees the vector if no bytes are readable, and does nothing otherwise; the next write
+  /// allocates again.
+  void releaseIfEmpty();
 
   /// Reads from fd straight into the buffer, with one readv(2) call. Returns what read
   /// returns; on error *savedErrno holds errno.
   ssize_t readFd(int fd, int* savedErrno);
 
  private:
-  char* begin() { return buffer_.data(); }
-  const char* begin() const { return buffer_.data(); }
+  // Without a vector, begin() is a static array of kCheapPrepend bytes, so that peek() and
+  // beginWrite() still point into (the end of) an object instead of offsetting a null pointer.
+  // Nothing is ever written to it: every write allocates first.
+  char* begin() { return buffer_.empty() ? noStorage_ : buffer_.data(); }
+  const char* begin() const { return buffer_.empty() ? noStorage_ : buffer_.data(); }
   void makeSpace(size_t len);
 
+  static inline char noStorage_[kCheapPrepend] = {};
+
   std::vector<char> buffer_;
+  size_t initialSize_;
   size_t readerIndex_;
   size_t writerIndex_;
 };

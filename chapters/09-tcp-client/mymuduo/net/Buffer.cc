@@ -68,8 +68,16 @@ void Buffer::hasWritten(size_t len) {
 
 void Buffer::prepend(const void* data, size_t len) {
   assert(len <= prependableBytes());
+  if (buffer_.empty()) makeSpace(0);  // a fresh buffer: allocate, keeping the indexes
   readerIndex_ -= len;
   std::memcpy(begin() + readerIndex_, data, len);
+}
+
+void Buffer::releaseIfEmpty() {
+  if (readableBytes() != 0) return;
+  std::vector<char>().swap(buffer_);  // shrink_to_fit() is only a request; a swap frees
+  readerIndex_ = kCheapPrepend;
+  writerIndex_ = kCheapPrepend;
 }
 
 void Buffer::makeSpace(size_t len) {
@@ -79,7 +87,11 @@ void Buffer::makeSpace(size_t len) {
   if (len > buffer_.max_size() - writerIndex_) {
     throw std::length_error("Buffer::makeSpace: " + std::to_string(len) + " bytes do not fit");
   }
-  if (writableBytes() + prependableBytes() < len + kCheapPrepend) {
+  if (buffer_.empty()) {
+    // The first write, or the first since releaseIfEmpty(): nothing is readable and both
+    // indexes are at kCheapPrepend.
+    buffer_.resize(kCheapPrepend + std::max(initialSize_, len));
+  } else if (writableBytes() + prependableBytes() < len + kCheapPrepend) {
     // Even moving the content to the front would not free enough room: grow.
     buffer_.resize(writerIndex_ + len);
   } else {
@@ -108,7 +120,7 @@ ssize_t Buffer::readFd(int fd, int* savedErrno) {
   } else if (static_cast<size_t>(n) <= writable) {
     writerIndex_ += static_cast<size_t>(n);
   } else {
-    writerIndex_ = buffer_.size();
+    writerIndex_ += writable;  // the tail is full (a buffer without a vector had no tail)
     append(extrabuf, static_cast<size_t>(n) - writable);
   }
   return n;
