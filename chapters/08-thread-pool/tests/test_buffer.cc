@@ -221,3 +221,33 @@ TEST_CASE("Buffer readFd on a buffer without storage allocates only when bytes a
   ::close(fds[0]);
   ::close(fds[1]);
 }
+
+TEST_CASE("Buffer hands a released vector of the default size to the next buffer of the thread",
+          "[ch06][buffer]") {
+  // Take whatever spare earlier code of this thread left, so that the test starts without one.
+  Buffer earlier;
+  earlier.append("x", 1);
+
+  Buffer first;
+  first.append("abc", 3);
+  const char* block = first.peek();
+  first.retrieveAll();
+  first.releaseIfEmpty();
+  REQUIRE(first.internalCapacity() == 0);
+  // A block of the same size allocated now: had `first` freed its vector, the allocator would
+  // most likely hand that very block out here.
+  std::vector<char> other(Buffer::kCheapPrepend + Buffer::kInitialSize);
+  Buffer second;
+  second.append("def", 3);
+  CHECK(second.peek() == block);  // the spare, not a new allocation
+  CHECK(second.retrieveAllAsString() == "def");
+
+  // A vector that grew is freed, never kept: the next buffer gets the default size.
+  Buffer grown;
+  grown.append(testutil::pattern(64 * 1024));
+  grown.retrieveAll();
+  grown.releaseIfEmpty();
+  Buffer next;
+  next.append("g", 1);
+  CHECK(next.internalCapacity() == Buffer::kCheapPrepend + Buffer::kInitialSize);
+}
