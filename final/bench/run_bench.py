@@ -748,6 +748,9 @@ def write_markdown(path, args, mach, summary, targets, scale, plots, plot_note):
     for sid, svg in plots.items():
         w("![Scenario %s: %s](benchmarks/%s)" % (sid, summary[sid]["title"], svg))
         w("")
+    w("What changed in the library to reach these numbers, and what a profile shows is left: "
+      "[performance.md](performance.md).")
+    w("")
     w("## Rerunning")
     w("")
     w("`./autobuild.sh bench` installs wrk, nginx and gnuplot if missing, builds and installs "
