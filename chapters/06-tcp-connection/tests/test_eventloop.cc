@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <mutex>
@@ -319,4 +320,49 @@ TEST_CASE("the loop goes back to sleep after a wakeup from another thread", "[ch
   // loop would spin through thousands of iterations in this pause instead of sleeping.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   CHECK(iteration() - before <= 2);
+}
+
+namespace {
+/// write(2) calls made so far by the calling thread (syscw of /proc/thread-self/io), -1 if the
+/// kernel does not count them.
+long writeCallsOfThisThread() {
+  std::ifstream io("/proc/thread-self/io");
+  std::string key;
+  long value = -1;
+  while (io >> key >> value) {
+    if (key == "syscw:") return value;
+  }
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("functors queued while a wakeup is pending share it: one eventfd write per batch",
+          "[ch02][eventloop]") {
+  constexpr int kFunctors = 1000;
+  testutil::LoopInThread runner;
+  EventLoop* loop = runner.loop();
+  // Hold the loop inside a functor, so that the queue fills while it cannot swap it out.
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  loop->queueInLoop([&entered, released] {
+    entered.set_value();
+    released.wait();
+  });
+  entered.get_future().wait();
+
+  int ran = 0;  // loop thread only
+  const long before = writeCallsOfThisThread();
+  for (int i = 0; i < kFunctors; ++i) loop->queueInLoop([&ran] { ++ran; });
+  const long after = writeCallsOfThisThread();
+  release.set_value();
+  loop->queueInLoop([loop] { loop->quit(); });
+  runner.join();
+
+  CHECK(ran == kFunctors);
+  if (before < 0) {
+    WARN("no /proc/thread-self/io here: the number of writes is not checked");
+  } else {
+    CHECK(after - before == 1);  // the first functor's wakeup; the other 999 share it
+  }
 }

@@ -119,7 +119,10 @@ void EventLoop::queueInLoop(Functor cb) {
   // it has already swapped out the queue, and without a wakeup this new functor would wait
   // for the next IO event or the poll timeout. The wakeup happens under the lock, so the loop
   // cannot run cb - which may end the loop and destroy it - before our write is done.
-  if (!isInLoopThread() || callingPendingFunctors_) {
+  // One wakeup per batch: while one is written and the queue not yet swapped out, the loop
+  // will find this functor with the others, and another write(2) would only cost time.
+  if ((!isInLoopThread() || callingPendingFunctors_) && !wakeupPending_) {
+    wakeupPending_ = true;
     wakeup();
   }
 }
@@ -183,6 +186,7 @@ bool EventLoop::doPendingFunctors() {
     // may call queueInLoop() without deadlocking.
     std::lock_guard<std::mutex> lock(mutex_);
     functors.swap(pendingFunctors_);
+    wakeupPending_ = false;  // a functor queued from now on needs a wakeup of its own
   }
   for (const Functor& functor : functors) {
     invokeCallback("EventLoop: a queued functor", functor);

@@ -115,6 +115,8 @@ class EventLoop : noncopyable {
 
   mutable std::mutex mutex_;
   std::vector<Functor> pendingFunctors_;  // guarded by mutex_
+  // Guarded by mutex_: a wakeup was written since the loop last swapped pendingFunctors_ out.
+  bool wakeupPending_ = false;
 };
 
 /// Logs the exception being handled, at ERROR with its what(); only inside a catch block.
