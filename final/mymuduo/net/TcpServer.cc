@@ -102,7 +102,9 @@ void TcpServer::removeConnectionInLoop(const TcpConnectionPtr& conn) {
   (void)n;
   // Back to the connection's loop: the channel is removed from its poller there. Queued, not
   // run: with no IO threads we are inside the connection's own event handling; with IO
-  // threads it must wait for the IO loop anyway. The task holds the last reference.
+  // threads it must wait for the IO loop anyway. From here only tasks hold the connection:
+  // this one and, until its batch ends, the one running us. ~TcpConnection runs in the thread
+  // of whichever goes last, in any case after connectDestroyed().
   conn->getLoop()->queueInLoop([conn] { conn->connectDestroyed(); });
 }
 
