@@ -57,7 +57,6 @@ class HttpRequest {
   void appendBody(const char* data, size_t len) { body_.append(data, len); }
   const std::string& body() const { return body_; }
 
-  void swap(HttpRequest& other);
   /// Back to a default-constructed request, keeping the capacity of path and query (bounded by
   /// the request line limit) for the next request on the connection; the body's memory, which
   /// may be large, is given back.

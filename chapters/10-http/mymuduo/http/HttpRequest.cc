@@ -74,17 +74,6 @@ bool HttpRequest::hasHeader(std::string_view field) const {
   return headers_.find(field) != headers_.end();
 }
 
-void HttpRequest::swap(HttpRequest& other) {
-  using std::swap;
-  swap(method_, other.method_);
-  swap(version_, other.version_);
-  path_.swap(other.path_);
-  query_.swap(other.query_);
-  swap(receiveTime_, other.receiveTime_);
-  headers_.swap(other.headers_);
-  body_.swap(other.body_);
-}
-
 void HttpRequest::clear() {
   method_ = kInvalid;
   version_ = kUnknown;
