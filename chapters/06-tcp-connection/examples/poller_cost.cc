@@ -3,8 +3,9 @@
 // and makes it ready again, so every iteration has exactly one ready fd; the time of a run of
 // iterations (fewer as N grows, so that a run stays short; median of three runs) is divided by
 // their number.
-//   poller_cost [MAX_IDLE=10000]
-// Prints a table: idle fds, microseconds per iteration with each backend. The claim it checks:
+//   poller_cost [--csv] [MAX_IDLE=10000]
+// Prints a table (CSV with --csv): idle fds, microseconds per iteration with each backend. The
+// claim it checks:
 // poll's cost grows with the fds watched, epoll's with the fds ready.
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -83,25 +85,31 @@ double medianOfThree(int idle) {
 }  // namespace
 
 int main(int argc, char* argv[]) {
-  long maxIdle = argc > 1 ? std::strtol(argv[1], nullptr, 10) : 10000;
+  const bool csv = argc > 1 && std::strcmp(argv[1], "--csv") == 0;
+  const int first = csv ? 2 : 1;
+  long maxIdle = argc > first ? std::strtol(argv[first], nullptr, 10) : 10000;
   // Each idle fd is an fd: raise the soft limit as far as the hard one allows.
   struct rlimit limit = {RLIM_INFINITY, RLIM_INFINITY};  // as if unlimited, should getrlimit fail
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
-  std::printf("%9s  %14s  %14s\n", "idle fds", "poll us/iter", "epoll us/iter");
+  if (csv) {
+    std::printf("idle_fds,poll_us_per_iteration,epoll_us_per_iteration\n");
+  } else {
+    std::printf("%9s  %14s  %14s\n", "idle fds", "poll us/iter", "epoll us/iter");
+  }
   for (long idle : {0L, 10L, 100L, 1000L, 10000L, 100000L}) {
     if (idle > maxIdle) break;
     if (static_cast<rlim_t>(idle) + 64 > limit.rlim_cur) {
-      std::printf("%9ld  (skipped: RLIMIT_NOFILE is %llu)\n", idle,
-                  static_cast<unsigned long long>(limit.rlim_cur));
+      std::fprintf(csv ? stderr : stdout, "%9ld  (skipped: RLIMIT_NOFILE is %llu)\n", idle,
+                   static_cast<unsigned long long>(limit.rlim_cur));
       continue;
     }
     ::setenv("MYMUDUO_USE_POLL", "1", 1);
     double poll = medianOfThree(static_cast<int>(idle));
     ::unsetenv("MYMUDUO_USE_POLL");
     double epoll = medianOfThree(static_cast<int>(idle));
-    std::printf("%9ld  %14.2f  %14.2f\n", idle, poll, epoll);
+    std::printf(csv ? "%ld,%.2f,%.2f\n" : "%9ld  %14.2f  %14.2f\n", idle, poll, epoll);
   }
 }
