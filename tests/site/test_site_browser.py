@@ -92,7 +92,7 @@ def chromium_run(chromium, scratch, *args):
     profile = tempfile.mkdtemp(prefix="profile-", dir=scratch)
     argv = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", f"--user-data-dir={profile}",
+            "--disable-dev-shm-usage", "--no-proxy-server", f"--user-data-dir={profile}",
             # Virtual time runs the page's scripts (Mermaid) to completion before the dump.
             "--virtual-time-budget=15000", *args]
     try:
@@ -107,7 +107,9 @@ def chromium_run(chromium, scratch, *args):
 
 def http_status(url):
     try:
-        with urllib.request.urlopen(url, timeout=30) as resp:
+        # No proxy: the server is on this machine, whatever http_proxy says.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(url, timeout=30) as resp:
             return resp.status
     except urllib.error.HTTPError as e:
         return e.code
