@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds MyMuduo: installs missing build dependencies, configures with CMake, builds every
-# chapter and final/, installs into ./install, then runs the main job (or the tests).
+# chapter and final/, installs into ./install, renders the tutorial into a site, then runs the
+# main job (or the tests).
 set -euo pipefail
 
 usage() {
@@ -8,8 +9,9 @@ usage() {
 Usage: ./autobuild.sh [run|build|test|bench|--help] [bench options]
 
   run (default)  install missing dependencies, build everything, install final/ (built
-                 optimised, RelWithDebInfo) into ./install, then run the main job: httpd
-                 serving docs/ on http://127.0.0.1:8000/ until Ctrl-C
+                 optimised, RelWithDebInfo) into ./install, render the tutorial into
+                 BUILD_DIR/site (tools/build-site), then run the main job: httpd serving
+                 that site on http://127.0.0.1:8000/ until Ctrl-C
   build          the same, without running the main job
   test           install missing dependencies, build everything, run every test
   bench          install missing dependencies and wrk, nginx, gnuplot, build and install
@@ -36,11 +38,6 @@ USAGE
 cd "$(dirname "$0")"
 ROOT=$(pwd)
 
-# The main job: the newest chapter's example, installed into install/bin: the static file
-# server, on the repository's docs/ (its Markdown served as text/markdown).
-HTTPD_PORT=${HTTPD_PORT:-8000}
-MAIN_JOB=(httpd --root "$ROOT/docs" --port "$HTTPD_PORT")
-
 MODE=${1:-run}
 [ $# -gt 0 ] && shift
 case "$MODE" in
@@ -55,6 +52,13 @@ BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-Debug}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
+# The main job: the newest chapter's example, installed into install/bin: the static file
+# server, on the tutorial as tools/build-site renders it (HTML pages, each beside its Markdown
+# file, so /README.md is still there as text/markdown). httpd gets an absolute root.
+HTTPD_PORT=${HTTPD_PORT:-8000}
+case "$BUILD_DIR" in /*) SITE_DIR=$BUILD_DIR/site ;; *) SITE_DIR=$ROOT/$BUILD_DIR/site ;; esac
+MAIN_JOB=(httpd --root "$SITE_DIR" --port "$HTTPD_PORT")
+
 die() { echo "autobuild.sh: error: $*" >&2; exit 1; }
 step() { echo "==> $*"; }
 
@@ -67,11 +71,15 @@ declare -A NEEDS=(
   [python3]=python3
   [curl]=curl  # the integration test of httpd talks to it with curl
 )
+# Optional, as Catch2 is for building: without the Markdown renderer tools/build-site still
+# makes the site, of the Markdown files served as text (a warning, never a failed build).
+declare -A OPTIONAL=([cmark-gfm]=cmark-gfm)
 # What bench needs besides (command -> Debian package); gnuplot-nox is gnuplot without X.
 if [ "$MODE" = bench ]; then
   NEEDS+=([wrk]=wrk [nginx]=nginx [gnuplot-nox]=gnuplot)
   # bench builds final/ only, without tests: no Catch2 needed.
   MYMUDUO_BUILD_TESTS=OFF
+  OPTIONAL=()  # bench renders no site
 fi
 # ccache is not needed: CMake uses it when it is installed, and then rebuilds are faster.
 
@@ -105,13 +113,16 @@ no_catch2() {
 }
 
 install_deps() {
-  local missing=() pkg
+  local missing=() optional=() pkg
   for pkg in "${!NEEDS[@]}"; do
     command -v "${NEEDS[$pkg]}" >/dev/null 2>&1 || missing+=("$pkg")
   done
+  for pkg in "${!OPTIONAL[@]}"; do
+    command -v "${OPTIONAL[$pkg]}" >/dev/null 2>&1 || optional+=("$pkg")
+  done
   local need_catch2=false
   if [ "${MYMUDUO_BUILD_TESTS:-ON}" != OFF ] && ! have_catch2; then need_catch2=true; fi
-  [ ${#missing[@]} -eq 0 ] && ! $need_catch2 && return 0
+  [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ] && ! $need_catch2 && return 0
 
   local sudo=()
   if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo=(sudo); fi
@@ -121,7 +132,9 @@ install_deps() {
     $need_catch2 && pkgs="$pkgs${pkgs:+ }libcatch2-dev (or catch2 where apt has no libcatch2-dev)"
     local how="install as root (Debian, Ubuntu: apt-get install $pkgs)"
     [ ${#missing[@]} -eq 0 ] || die "missing ${missing[*]}; $how"
-    no_catch2 "Catch2 is missing; $how"
+    $need_catch2 && no_catch2 "Catch2 is missing; $how"
+    [ ${#optional[@]} -eq 0 ] ||
+      no_renderer "${optional[*]} is missing (Debian, Ubuntu: apt-get install ${optional[*]})"
     return 0
   fi
 
@@ -132,11 +145,43 @@ install_deps() {
     pkg=$(catch2_package)
     if [ -n "$pkg" ]; then missing+=("$pkg"); else no_catch2 "apt offers no Catch2 package (libcatch2-dev or catch2)"; fi
   fi
-  [ ${#missing[@]} -eq 0 ] && return 0
-  IFS=$'\n' missing=($(sort <<<"${missing[*]}")); unset IFS
-  step "installing missing packages: ${missing[*]}"
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
-    die "apt-get install failed: ${missing[*]}"
+  if [ ${#missing[@]} -gt 0 ]; then
+    IFS=$'\n' missing=($(sort <<<"${missing[*]}")); unset IFS
+    step "installing missing packages: ${missing[*]}"
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
+      die "apt-get install failed: ${missing[*]}"
+  fi
+  # One at a time, apart from the rest: an optional package that fails only warns.
+  for pkg in "${optional[@]}"; do
+    step "installing optional package: $pkg"
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$pkg" ||
+      no_renderer "apt-get install $pkg failed"
+  done
+}
+
+no_renderer() {
+  echo "autobuild.sh: warning: $*; the site will be the Markdown files, served as text" >&2
+}
+
+# Mermaid's browser bundle, which draws the diagrams of docs/ in the rendered site: the version
+# pinned by tools/site/package-lock.json, from npm. Without npm (or when it fails) the diagrams
+# stay as code; nothing else depends on it.
+install_mermaid() {
+  [ -e "$ROOT/tools/site/node_modules/mermaid" ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "autobuild.sh: warning: no npm, so no Mermaid: the site shows its diagrams as code" >&2
+    return 0
+  fi
+  step "installing Mermaid for the site (npm ci --prefix tools/site)"
+  npm ci --prefix "$ROOT/tools/site" --no-audit --no-fund ||
+    echo "autobuild.sh: warning: npm ci failed: the site shows its diagrams as code" >&2
+}
+
+# The tutorial as a site, for the main job: tools/build-site falls back to the Markdown files
+# (and says so) when cmark-gfm is missing, so this fails only if Python cannot write the folder.
+build_site() {
+  step "rendering the tutorial into $SITE_DIR"
+  python3 "$ROOT/tools/build-site" --root "$ROOT" --out "$SITE_DIR" || die "tools/build-site failed"
 }
 
 configure_and_build() {
@@ -186,6 +231,7 @@ install_final() {
 # nginx lives in /usr/sbin, which a non-root PATH may lack.
 [ "$MODE" = bench ] && PATH=$PATH:/usr/sbin
 install_deps
+[ "$MODE" = bench ] || install_mermaid
 if [ "$MODE" = bench ]; then
   install_final
   step "running the benchmark suite (final/bench/run_bench.py $*)"
@@ -196,9 +242,10 @@ case "$MODE" in
   test) run_tests ;;
   run | build)
     install_final
+    build_site
     if [ "$MODE" = run ]; then
       step "running the main job: install/bin/${MAIN_JOB[*]}"
-      echo "autobuild.sh: serving docs/ on http://127.0.0.1:$HTTPD_PORT/ - press Ctrl-C to stop"
+      echo "autobuild.sh: serving the tutorial on http://127.0.0.1:$HTTPD_PORT/ - press Ctrl-C to stop"
       exec "$ROOT/install/bin/${MAIN_JOB[0]}" "${MAIN_JOB[@]:1}"
     fi
     echo "autobuild.sh: built and installed into $ROOT/install"
