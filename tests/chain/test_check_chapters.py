@@ -510,5 +510,30 @@ class RealRepository(unittest.TestCase):
                             "no new problem names Thread.cc:\n" + out.stdout)
 
 
+class CheckLinks(unittest.TestCase):
+    """tools/check-links on a scratch folder (no git: it walks the folder)."""
+
+    def links(self, files):
+        with tempfile.TemporaryDirectory() as tmp:
+            for rel, text in files.items():
+                with open(os.path.join(tmp, rel), "w", encoding="utf-8") as f:
+                    f.write(text)
+            return run(sys.executable, os.path.join(REPO, "tools", "check-links"), "--root", tmp)
+
+    def test_anchor_of_a_heading_with_inline_code(self):
+        out = self.links({"a.md": "# The `loop()` call\n", "b.md": "[x](a.md#the-loop-call)\n"})
+        self.assertEqual(out.returncode, 0, out.stdout)
+
+    def test_a_comment_inside_a_fence_is_no_heading(self):
+        text = "# Title\n\n```sh\n# edit the code, then\n```\n"
+        out = self.links({"a.md": text, "b.md": "[x](a.md#edit-the-code-then)\n"})
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertIn("b.md:1", out.stdout)
+
+    def test_missing_file(self):
+        out = self.links({"b.md": "[x](nothere.md)\n"})
+        self.assertEqual(out.returncode, 1, out.stdout)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
