@@ -229,6 +229,8 @@ TEST_CASE("mimeTypeForPath maps extensions and gives text a charset", "[ch10][ht
   CHECK(std::string(mimeTypeForPath("/app.js")) == "text/javascript; charset=utf-8");
   CHECK(std::string(mimeTypeForPath("/d.json")) == "application/json");
   CHECK(std::string(mimeTypeForPath("/i.svg")) == "image/svg+xml");
+  CHECK(std::string(mimeTypeForPath("/net/Buffer.cc")) == "text/plain; charset=utf-8");
+  CHECK(std::string(mimeTypeForPath("/net/Buffer.h")) == "text/plain; charset=utf-8");
   CHECK(std::string(mimeTypeForPath("/i.PNG")) == "image/png");
   CHECK(std::string(mimeTypeForPath("/i.jpeg")) == "image/jpeg");
   CHECK(std::string(mimeTypeForPath("/m.wasm")) == "application/wasm");

@@ -41,6 +41,10 @@ const MimeType kMimeTypes[] = {
     // Source and patches: shown by a browser instead of downloaded.
     {"patch", "text/plain; charset=utf-8"},
     {"diff", "text/plain; charset=utf-8"},
+    {"cc", "text/plain; charset=utf-8"},
+    {"h", "text/plain; charset=utf-8"},
+    {"py", "text/plain; charset=utf-8"},
+    {"sh", "text/plain; charset=utf-8"},
     {"svg", "image/svg+xml"},
     {"png", "image/png"},
     {"jpg", "image/jpeg"},
