@@ -331,6 +331,20 @@ class CheckChapters(FakeRepo):
                                '"two tags" must carry exactly one chapter tag [chNN], has 2')
         self.assertNotIn("commented out", out)
 
+    def test_exercise_tags_are_checked(self):
+        self.edit("chapters/03-three/tests/test_a.cc", "{ CHECK(true); }",
+                  '{ CHECK(true); }\nTEST_CASE("ex fine", "[.exercise][ex03]") {}\n'
+                  'TEST_CASE("ex chapter tag", "[ch03][.exercise]") {}\n'
+                  'TEST_CASE("ex not hidden", "[ex03]") {}\n'
+                  'TEST_CASE("ex wrong chapter", "[.exercise][ex02]") {}\n')
+        self.edit("chapters/03-three/README.md", "- changed `mymuduo/base/A.cc`",
+                  "- changed `tests/test_a.cc` — more tests\n- changed `mymuduo/base/A.cc`")
+        self.tool("gen-diffs")
+        out = self.assertFails('"ex chapter tag" is an exercise ([.exercise]): tag it [exNN]',
+                               '"ex not hidden" carries an exercise tag [exNN] but is not hidden',
+                               '"ex wrong chapter" is new in chapters/03-three and must be tagged [ex03], not [ex02]')
+        self.assertNotIn('"ex fine"', out)
+
     def test_quoted_code_must_be_verbatim(self):
         self.edit("chapters/02-two/README.md", "  return 7;\n}\n```", "  return 8;\n}\n```")
         self.assertFails("chapters/02-two/README.md:5: quoted block is not verbatim in "
