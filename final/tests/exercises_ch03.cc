@@ -61,7 +61,7 @@ bool loopUsesEpoll(const char* value) {
 }  // namespace
 
 TEST_CASE("exercise: MYMUDUO_USE_POLL selects poll only when set to neither empty nor 0",
-          "[ch03][.exercise]") {
+          "[.exercise][ex03]") {
   CHECK(loopUsesEpoll(nullptr));
   CHECK(loopUsesEpoll("0"));
   CHECK(loopUsesEpoll(""));

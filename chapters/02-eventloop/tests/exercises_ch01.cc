@@ -44,7 +44,7 @@ std::string nameSeenByKernel(const std::string& name, std::string* threadName = 
 
 }  // namespace
 
-TEST_CASE("exercise: a Thread's name is the kernel's name for it", "[ch01][.exercise]") {
+TEST_CASE("exercise: a Thread's name is the kernel's name for it", "[.exercise][ex01]") {
   CHECK(nameSeenByKernel("worker") == "worker");
   std::string defaultName;
   std::string seen = nameSeenByKernel("", &defaultName);
@@ -53,6 +53,6 @@ TEST_CASE("exercise: a Thread's name is the kernel's name for it", "[ch01][.exer
 }
 
 TEST_CASE("exercise: a Thread name longer than 15 bytes is cut to its first 15",
-          "[ch01][.exercise]") {
+          "[.exercise][ex01]") {
   CHECK(nameSeenByKernel("a-very-long-thread-name") == "a-very-long-thr");
 }

@@ -13,7 +13,7 @@
 using mymuduo::net::EventLoop;
 
 TEST_CASE("exercise: quit() called in the loop thread before loop() ends that loop()",
-          "[ch02][.exercise]") {
+          "[.exercise][ex02]") {
   // In a child, with an alarm: the unfixed loop() forgets the request and sleeps in poll.
   testutil::ChildResult r = testutil::runInChild([] {
     ::alarm(2);
@@ -29,7 +29,7 @@ TEST_CASE("exercise: quit() called in the loop thread before loop() ends that lo
 }
 
 TEST_CASE("exercise: the quit() that ended a loop() does not end the next one",
-          "[ch02][.exercise]") {
+          "[.exercise][ex02]") {
   testutil::ChildResult r = testutil::runInChild([] {
     ::alarm(2);
     EventLoop loop;

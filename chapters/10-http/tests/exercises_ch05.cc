@@ -52,7 +52,7 @@ unsigned acceptQueueLength(int listenFd) {
 }  // namespace
 
 TEST_CASE("exercise: one wakeup of the acceptor accepts up to 16 waiting connections",
-          "[ch05][.exercise]") {
+          "[.exercise][ex05]") {
   constexpr int kClients = 20;
   EventLoop loop;
   Acceptor acceptor(&loop, InetAddress(0, true), false);
