@@ -33,7 +33,8 @@ class EventLoopThread : noncopyable {
   ~EventLoopThread();
 
   /// Starts the thread and returns its loop, once it exists. Call once. nullptr if the loop
-  /// has already ended by then (its init callback made it end at once).
+  /// has already ended by then: another thread, handed the loop by the init callback, may
+  /// quit it that fast. (A quit() in the callback itself does not end it: loop() clears it.)
   EventLoop* startLoop();
 
  private:
