@@ -30,7 +30,7 @@ struct HasIdleTimeout<S, std::void_t<decltype(std::declval<S&>().setIdleTimeout(
     : std::true_type {};
 
 /// Reads exactly n bytes, or throws after 10 s.
-std::string readExactly(int fd, size_t n) {
+[[maybe_unused]] std::string readExactly(int fd, size_t n) {
   std::string s = testutil::readUntilEof(fd, n, std::chrono::seconds(10));
   if (s.size() != n) throw std::runtime_error("connection ended early");
   return s;

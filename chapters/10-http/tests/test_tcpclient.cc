@@ -345,16 +345,56 @@ TEST_CASE("TcpClient destroyed from another thread closes its live connection on
     REQUIRE(waitFor([&] { return events.ups == 1; }));
     TcpConnectionPtr conn = client->connection();
     client.reset();
-    settle(loop);
-    CHECK(conn->connected());  // ours to close now
-    CHECK(events.downs == 0);
-    conn->forceClose();
+    // Closed all the same; the user's copy is a disconnected connection, safe to use.
     REQUIRE(waitFor([&] { return events.downs == 1; }));
-    conn.reset();  // the fd closes with the last reference
-    REQUIRE(serverEvents.waitDown());
+    settle(loop);
+    CHECK_FALSE(conn->connected());
+    conn->send("ignored");
+    conn->forceClose();
     settle(loop);
     CHECK(events.downs == 1);
+    conn.reset();  // the fd closes with the last reference
+    REQUIRE(serverEvents.waitDown());
+    CHECK(serverEvents.downs == 1);
   }
+}
+
+TEST_CASE("TcpClient destroyed in its connection's own callback closes the connection once",
+          "[ch09][tcpclient]") {
+  // In a child: the bug this guards against ends in an assert (a connection destroyed while
+  // still connected) or, without asserts, in a channel the poller still points to.
+  testutil::ChildResult r = testutil::runInChild([] {
+    testutil::ConnectionEvents serverEvents;
+    TestServer server([&](TcpServer& s) {
+      s.setConnectionCallback([&](const TcpConnectionPtr& conn) { serverEvents(conn); });
+      echo(s);
+    });
+    EventLoopThread clientThread;
+    EventLoop* loop = clientThread.startLoop();
+    ClientEvents events;
+    auto client =
+        std::make_unique<TcpClient>(loop, InetAddress("127.0.0.1", server.port()), "self-destroyed");
+    events.attach(*client);
+    client->setMessageCallback([&](const TcpConnectionPtr&, Buffer* buf, Timestamp) {
+      buf->retrieveAll();
+      client.reset();  // in the loop thread, while the connection's own callback runs
+    });
+    client->connect();
+    bool ok = waitFor([&] { return events.ups == 1; });
+    loop->runInLoop([&] {
+      if (TcpConnectionPtr conn = client ? client->connection() : nullptr) conn->send("x");
+    });
+    ok = ok && waitFor([&] { return events.downs == 1; }) && serverEvents.waitDown();
+    settle(loop);
+    ok = ok && events.downs == 1 && serverEvents.downs == 1;
+    std::printf("ups %d downs %d server downs %d\n", events.ups.load(), events.downs.load(),
+                serverEvents.downs.load());
+    std::fflush(stdout);
+    ::_exit(ok ? 0 : 1);
+  });
+  INFO(r.output);
+  REQUIRE(WIFEXITED(r.status));
+  CHECK(WEXITSTATUS(r.status) == 0);
 }
 
 TEST_CASE("TcpClient with enableRetry reconnects after the server closes the connection",

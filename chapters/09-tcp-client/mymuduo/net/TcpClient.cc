@@ -51,11 +51,8 @@ void TcpClient::teardownInLoop() {
   connector_->setErrorCallback(nullptr);
 
   TcpConnectionPtr conn;
-  bool unique = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    // Exact under the lock: connection() is the only way to get a new copy.
-    unique = connection_.use_count() == 1;
     conn = connection_;
   }
   if (conn) {
@@ -65,9 +62,12 @@ void TcpClient::teardownInLoop() {
     conn->setCloseCallback([loop = loop_](const TcpConnectionPtr& c) {
       loop->queueInLoop([c] { c->connectDestroyed(); });
     });
-    if (unique) {
-      conn->forceClose();  // nobody else will: close it now, with its down callback
-    }
+    // Closed even if the user still holds it. use_count() cannot tell whether they do: it
+    // also counts the library's own references (the tie while one of the connection's
+    // callbacks runs, a task queued with shared_from_this()), so "close it only if ours is
+    // the only reference" would leave open a connection nobody will close, to be destroyed
+    // still connected when that reference goes.
+    conn->forceClose();
   }
 }
 

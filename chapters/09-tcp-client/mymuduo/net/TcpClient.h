@@ -30,9 +30,9 @@ class EventLoop;
 ///   it hands the teardown to the loop and waits for it, so when it returns nothing in the
 ///   loop refers to the client any more. (From another thread with the loop not running it
 ///   would wait forever; that is a programming error.)
-/// - a live connection whose only other owner is the client is closed by the destructor
-///   (the user gets its down callback); one the user still holds stays open, the user's to
-///   close, and is cleaned up without the client.
+/// - the destructor closes a live connection (the user gets its down callback), also one the
+///   user still holds: that TcpConnectionPtr stays valid, disconnected; send() on it does
+///   nothing.
 class TcpClient : noncopyable {
  public:
   /// Called when a connection attempt fails (see Connector::ErrorCallback), in the loop.
