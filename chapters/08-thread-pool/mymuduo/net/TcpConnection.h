@@ -44,7 +44,7 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
 
   void send(std::string_view message);
   void send(const void* data, size_t len);
-  /// Sends and empties *buf.
+  /// Sends and empties *buf. Not connected any more: does nothing, and *buf keeps its bytes.
   void send(Buffer* buf);
   /// Closes our writing half once the queued output is sent; the peer sees EOF.
   void shutdown();

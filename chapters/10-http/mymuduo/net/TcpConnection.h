@@ -46,7 +46,7 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
 
   void send(std::string_view message);
   void send(const void* data, size_t len);
-  /// Sends and empties *buf.
+  /// Sends and empties *buf. Not connected any more: does nothing, and *buf keeps its bytes.
   void send(Buffer* buf);
   /// Sends count bytes of the regular file fd, from offset, after the output queued so far and
   /// before anything sent later, with sendfile(2): the kernel copies from the page cache to the
