@@ -12,7 +12,7 @@
 
 using mymuduo::net::EventLoop;
 
-TEST_CASE("exercise: quit() called in the loop thread before loop() ends that loop()",
+TEST_CASE("exercise 02: quit() called in the loop thread before loop() ends that loop()",
           "[.exercise][ex02]") {
   // In a child, with an alarm: the unfixed loop() forgets the request and sleeps in poll.
   testutil::ChildResult r = testutil::runInChild([] {
@@ -28,7 +28,7 @@ TEST_CASE("exercise: quit() called in the loop thread before loop() ends that lo
   CHECK(WEXITSTATUS(r.status) == 0);
 }
 
-TEST_CASE("exercise: the quit() that ended a loop() does not end the next one",
+TEST_CASE("exercise 02: the quit() that ended a loop() does not end the next one",
           "[.exercise][ex02]") {
   testutil::ChildResult r = testutil::runInChild([] {
     ::alarm(2);

@@ -44,7 +44,7 @@ std::string nameSeenByKernel(const std::string& name, std::string* threadName = 
 
 }  // namespace
 
-TEST_CASE("exercise: a Thread's name is the kernel's name for it", "[.exercise][ex01]") {
+TEST_CASE("exercise 01: a Thread's name is the kernel's name for it", "[.exercise][ex01]") {
   CHECK(nameSeenByKernel("worker") == "worker");
   std::string defaultName;
   std::string seen = nameSeenByKernel("", &defaultName);
@@ -52,7 +52,7 @@ TEST_CASE("exercise: a Thread's name is the kernel's name for it", "[.exercise][
   CHECK(seen == defaultName);
 }
 
-TEST_CASE("exercise: a Thread name longer than 15 bytes is cut to its first 15",
+TEST_CASE("exercise 01: a Thread name longer than 15 bytes is cut to its first 15",
           "[.exercise][ex01]") {
   CHECK(nameSeenByKernel("a-very-long-thread-name") == "a-very-long-thr");
 }

@@ -60,7 +60,7 @@ bool loopUsesEpoll(const char* value) {
 
 }  // namespace
 
-TEST_CASE("exercise: MYMUDUO_USE_POLL selects poll only when set to neither empty nor 0",
+TEST_CASE("exercise 03: MYMUDUO_USE_POLL selects poll only when set to neither empty nor 0",
           "[.exercise][ex03]") {
   CHECK(loopUsesEpoll(nullptr));
   CHECK(loopUsesEpoll("0"));

@@ -51,7 +51,7 @@ unsigned acceptQueueLength(int listenFd) {
 
 }  // namespace
 
-TEST_CASE("exercise: one wakeup of the acceptor accepts up to 16 waiting connections",
+TEST_CASE("exercise 05: one wakeup of the acceptor accepts up to 16 waiting connections",
           "[.exercise][ex05]") {
   constexpr int kClients = 20;
   EventLoop loop;

@@ -29,7 +29,7 @@ int64_t restartAndCount(T& t, TimerClock::time_point now) {
 
 }  // namespace
 
-TEST_CASE("exercise: Timer::restart() returns how many ticks it skipped", "[.exercise][ex04]") {
+TEST_CASE("exercise 04: Timer::restart() returns how many ticks it skipped", "[.exercise][ex04]") {
   const TimerClock::time_point t0 = TimerClock::now();
   Timer timer([] {}, t0, milliseconds(10), Timer::nextSequence());
   if (std::is_void_v<decltype(timer.restart(t0))>) {
