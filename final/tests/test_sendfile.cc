@@ -1,6 +1,7 @@
 // TcpConnection::sendFile(): a file sent with sendfile(2), in order with send(), over real
 // sockets. The client is a plain blocking socket with a small receive buffer, so that the file
-// does not fit in the kernel at once and the rest goes out on EPOLLOUT.
+// does not fit in the kernel at once and the rest goes out on EPOLLOUT. And stopRead() and
+// startRead(), which the HTTP server uses while a file streams.
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,7 +10,9 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <chrono>
 #include <future>
+#include <memory>
 #include <string>
 
 #include "TestServer.h"
@@ -130,4 +133,48 @@ TEST_CASE("a peer that resets during sendFile closes the connection without SIGP
   INFO(child.output);
   REQUIRE(WIFEXITED(child.status));
   CHECK(WEXITSTATUS(child.status) == 0);
+}
+
+TEST_CASE("sendFile of zero bytes still ends with the write-complete callback", "[ch10][sendfile]") {
+  // The caller closes its file in that callback, as for any other sendFile().
+  OpenFile file(10);
+  std::promise<void> completed;
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      if (conn->connected()) conn->sendFile(file.fd(), 0, 0);
+    });
+    s.setWriteCompleteCallback([&](const TcpConnectionPtr&) { completed.set_value(); });
+  });
+  int fd = connectTo(server.port());
+  CHECK(completed.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  ::close(fd);
+}
+
+TEST_CASE("stopRead and startRead on a connection held after its server and loop are gone do nothing",
+          "[ch10][sendfile]") {
+  // Like send(), shutdown() and forceClose(), they are safe from any thread at any time. The
+  // loop's pages are unmapped when it ends, so a call that still used it would fault.
+  UnmappedLoopThread runner;
+  ConnectionEvents events;
+  std::unique_ptr<TcpServer> server;
+  runner.runSync([&] {
+    server = std::make_unique<TcpServer>(runner.loop(), InetAddress(0, true), "t");
+    server->setConnectionCallback(std::ref(events));
+    server->start();
+  });
+  int fd = connectTo(server->listenAddress().port());
+  REQUIRE(events.waitUp());
+  TcpConnectionPtr conn = events.last.lock();
+  REQUIRE(conn);
+  runner.runSync([&] { server.reset(); });
+  runner.stop();
+  REQUIRE(conn->disconnected());
+  conn->stopRead();
+  conn->startRead();
+  conn->send(std::string_view("late"));
+  conn->shutdown();
+  conn->forceClose();
+  CHECK(conn->disconnected());
+  CHECK(events.downs == 1);
+  ::close(fd);
 }

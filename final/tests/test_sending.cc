@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "TestServer.h"
 #include "TestUtil.h"
@@ -583,5 +584,79 @@ TEST_CASE("send() from another thread wakes the sleeping loop at once", "[ch07][
   CHECK(slowest < std::chrono::milliseconds(500));
   conn->forceClose();
   conn.reset();
+  ::close(fd);
+}
+
+TEST_CASE("send() from another thread racing the end of the server and its loop touches neither",
+          "[ch07][sending]") {
+  // send(Buffer*) from another thread checks that the connection is up, copies the buffer, then
+  // hands the copy to the loop. Copying 128 MiB takes long enough for the server and its loop
+  // to be destroyed meanwhile: the hand-off must then find the connection down and leave the
+  // loop alone. The loop's pages are unmapped, so a touch would fault in every build.
+  testutil::UnmappedLoopThread runner;
+  ConnectionEvents events;
+  std::unique_ptr<TcpServer> server;
+  runner.runSync([&] {
+    server = std::make_unique<TcpServer>(runner.loop(), mymuduo::net::InetAddress(0, true), "t");
+    server->setConnectionCallback(std::ref(events));
+    server->start();
+  });
+  int fd = connectTo(server->listenAddress().port());
+  REQUIRE(events.waitUp());
+  TcpConnectionPtr conn = events.last.lock();
+  REQUIRE(conn);
+
+  Buffer big;
+  big.append(std::string(128 * 1024 * 1024, 'x'));
+  std::atomic<bool> sending{false};
+  std::thread sender([&] {
+    sending = true;
+    conn->send(&big);
+  });
+  while (!sending) std::this_thread::yield();
+  runner.runSync([&] { server.reset(); });  // the connection goes DOWN in the loop thread
+  runner.stop();                            // and the loop is gone
+  sender.join();
+  CHECK(conn->disconnected());
+  CHECK(events.downs == 1);
+  ::close(fd);
+}
+
+TEST_CASE("a write-complete or high-water callback queued before DOWN does not run after it",
+          "[ch07][sending]") {
+  // Both callbacks are queued, so that they never run inside send(). Here the connection goes
+  // down before they run: the server is destroyed in the same task that sent.
+  testutil::LoopInThread runner;
+  std::vector<std::string> seen;  // loop thread only
+  std::unique_ptr<TcpServer> server;
+  std::promise<uint16_t> port;
+  std::promise<TcpConnectionPtr> up;
+  runner.loop()->runInLoop([&] {
+    server = std::make_unique<TcpServer>(runner.loop(), mymuduo::net::InetAddress(0, true), "t");
+    server->setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      seen.push_back(conn->connected() ? "up" : "down");
+      if (conn->connected()) {
+        conn->setHighWaterMarkCallback(
+            [&](const TcpConnectionPtr&, size_t) { seen.push_back("high-water"); }, 1024);
+        up.set_value(conn);
+      }
+    });
+    server->setWriteCompleteCallback([&](const TcpConnectionPtr&) { seen.push_back("complete"); });
+    server->start();
+    port.set_value(server->listenAddress().port());
+  });
+  int fd = connectTo(port.get_future().get());
+  TcpConnectionPtr conn = up.get_future().get();
+  std::promise<void> done;
+  runner.loop()->queueInLoop([&] {
+    conn->send("short");          // written at once: its write-complete is queued
+    conn->send(pattern(kLarge));  // queued far past the mark: the high-water callback too
+    server.reset();               // DOWN, now
+    runner.loop()->queueInLoop([&] { done.set_value(); });
+  });
+  done.get_future().wait();
+  std::promise<std::vector<std::string>> result;
+  runner.loop()->runInLoop([&] { result.set_value(seen); });
+  CHECK(result.get_future().get() == std::vector<std::string>{"up", "down"});
   ::close(fd);
 }

@@ -2,11 +2,17 @@
 // Helpers for the TcpServer and TcpConnection tests: a server running in a loop thread of its
 // own, and a recorder of connection callbacks. The test thread plays a plain blocking client.
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
 #include <memory>
+#include <new>
+#include <stdexcept>
+#include <thread>
 
 #include "TestUtil.h"
 #include "mymuduo/net/EventLoop.h"
@@ -59,6 +65,50 @@ class TestServer {
   LoopInThread runner_;
   std::unique_ptr<mymuduo::net::TcpServer> server_;
   uint16_t port_ = 0;
+};
+
+/// An EventLoop in a thread of its own, like LoopInThread, but on pages mapped for it alone and
+/// unmapped as soon as the loop is destroyed: a use of the loop after its end faults at once, in
+/// every build, where freed memory would often still read back as a loop.
+class UnmappedLoopThread {
+ public:
+  UnmappedLoopThread() : thread_([this] { run(); }) { loop_ = ready_.get_future().get(); }
+  ~UnmappedLoopThread() { stop(); }
+
+  mymuduo::net::EventLoop* loop() const { return loop_; }
+  /// Runs f in the loop thread and waits for it.
+  void runSync(const std::function<void()>& f) {
+    std::promise<void> done;
+    loop_->queueInLoop([&] {
+      f();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  /// Quits the loop; returns once it is destroyed and its pages are gone.
+  void stop() {
+    if (!thread_.joinable()) return;
+    loop_->quit();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t size = (sizeof(mymuduo::net::EventLoop) + page - 1) / page * page;
+    void* memory = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) throw std::runtime_error("mmap failed");
+    // Placement new, and the destructor called by hand: the memory is not the heap's.
+    auto* loop = new (memory) mymuduo::net::EventLoop;
+    ready_.set_value(loop);
+    loop->loop();
+    loop->~EventLoop();
+    ::munmap(memory, size);
+  }
+
+  std::promise<mymuduo::net::EventLoop*> ready_;
+  mymuduo::net::EventLoop* loop_ = nullptr;
+  std::thread thread_;  // last: it uses the members above
 };
 
 /// Counts connection ups and downs, and remembers the connection (without keeping it alive).

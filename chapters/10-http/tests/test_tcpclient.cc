@@ -1,8 +1,12 @@
 // The client side: Connector (non-blocking connect, SO_ERROR, back-off) and TcpClient. The
 // servers are the library's own TcpServer in a loop thread of their own, or plain sockets
 // where a test needs a server that misbehaves in a precise way.
+#include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +24,7 @@
 #include "TestServer.h"
 #include "TestUtil.h"
 #include "mymuduo/net/Buffer.h"
+#include "mymuduo/net/Connector.h"
 #include "mymuduo/net/EventLoop.h"
 #include "mymuduo/net/EventLoopThread.h"
 #include "mymuduo/net/InetAddress.h"
@@ -30,6 +35,7 @@
 
 using mymuduo::Timestamp;
 using mymuduo::net::Buffer;
+using mymuduo::net::Connector;
 using mymuduo::net::EventLoop;
 using mymuduo::net::EventLoopThread;
 using mymuduo::net::InetAddress;
@@ -213,20 +219,55 @@ TEST_CASE("TcpClient reports ECONNREFUSED and retries with exponential back-off"
   ClientEvents events;
   TcpClient client(clientLoop.loop(), InetAddress("127.0.0.1", port), "refused");
   events.attach(client);
+  client.setRetryDelayMs(40, 160);  // 500 ms doubling up to 30 s unless set
   client.connect();
-  REQUIRE(waitFor([&] { return events.errorCount() >= 3; }));
+  REQUIRE(waitFor([&] { return events.errorCount() >= 6; }));
   client.stop();
   settle(clientLoop.loop());
   std::lock_guard<std::mutex> lock(events.mutex);
-  for (size_t i = 0; i < 3; ++i) {
+  for (size_t i = 0; i < 6; ++i) {
     CHECK(events.errors[i].first == ECONNREFUSED);
     CHECK(events.errors[i].second);
   }
-  // The first retry comes after 500 ms, the second after 1000 ms: no storm.
+  // Doubling, then capped: 40, 80, 160, 160, 160 ms at least between attempts. A timer never
+  // fires early, so these lower bounds hold on any machine.
   using std::chrono::milliseconds;
-  CHECK(events.errorTimes[1] - events.errorTimes[0] >= milliseconds(450));
-  CHECK(events.errorTimes[2] - events.errorTimes[1] >= milliseconds(950));
+  const int expected[] = {40, 80, 160, 160, 160};
+  for (size_t i = 0; i < 5; ++i) {
+    CHECK(events.errorTimes[i + 1] - events.errorTimes[i] >= milliseconds(expected[i]));
+  }
   CHECK(events.ups == 0);
+}
+
+TEST_CASE("Connector doubles its retry delay up to the cap and restart() starts over",
+          "[ch09][tcpclient]") {
+  // The delay each failed attempt schedules, read in the error callback: exact, unlike times.
+  LoopInThread loop;
+  auto connector = std::make_shared<Connector>(loop.loop(), InetAddress("127.0.0.1", reservePort()));
+  connector->setRetryDelayMs(5, 40);
+  std::vector<int> delays;  // loop thread only
+  std::promise<void> sixFailed;
+  std::promise<void> sevenFailed;
+  connector->setErrorCallback([&](int err, bool willRetry) {
+    CHECK(err == ECONNREFUSED);
+    CHECK(willRetry);
+    delays.push_back(connector->retryDelayMs());
+    if (delays.size() == 6) {
+      connector->stop();
+      sixFailed.set_value();
+    } else if (delays.size() == 7) {
+      connector->stop();
+      sevenFailed.set_value();
+    }
+  });
+  connector->start();
+  sixFailed.get_future().wait();
+  // As TcpClient does when a connection made earlier went down: from the first delay again.
+  loop.loop()->runInLoop([&] { connector->restart(); });
+  sevenFailed.get_future().wait();
+  std::promise<std::vector<int>> seen;
+  loop.loop()->runInLoop([&] { seen.set_value(delays); });
+  CHECK(seen.get_future().get() == std::vector<int>{5, 10, 20, 40, 40, 40, 5});
 }
 
 TEST_CASE("TcpClient retries on an unreachable network", "[ch09][tcpclient]") {
@@ -425,4 +466,219 @@ TEST_CASE("TcpClient with enableRetry reconnects after the server closes the con
   settle(clientLoop.loop());
   CHECK(events.ups == 2);
   CHECK(accepted == 2);
+}
+
+namespace {
+
+/// Brings up the loopback interface of the network namespace we are in.
+bool loopbackUp() {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr;
+  std::memset(&ifr, 0, sizeof ifr);
+  std::strcpy(ifr.ifr_name, "lo");
+  bool ok = ::ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+  ok = ok && ::ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+TEST_CASE("a connect that reaches its own socket is refused and retried", "[ch09][tcpclient]") {
+  // A self-connect happens by chance when the kernel picks the server's port as our end's
+  // ephemeral port. To make it happen every time, a child process gets a network namespace of
+  // its own whose only ephemeral port is the one we connect to. Nobody listens there; TCP's
+  // simultaneous open connects the socket to itself, and the Connector must not hand that on.
+  testutil::ChildResult r = testutil::runInChild([] {
+    // A user namespace too when we are not root: creating one needs no privilege.
+    int flags = CLONE_NEWNET | (::geteuid() == 0 ? 0 : CLONE_NEWUSER);
+    if (::unshare(flags) != 0) ::_exit(77);
+    int range = ::open("/proc/sys/net/ipv4/ip_local_port_range", O_WRONLY | O_CLOEXEC);
+    if (range < 0 || !loopbackUp()) ::_exit(77);
+    const uint16_t port = 40000;
+    const std::string onePort = std::to_string(port) + " " + std::to_string(port);
+    if (::write(range, onePort.data(), onePort.size()) != static_cast<ssize_t>(onePort.size())) {
+      ::_exit(77);
+    }
+    ::close(range);
+    bool ok = false;
+    {
+      LoopInThread clientLoop;
+      ClientEvents events;
+      TcpClient client(clientLoop.loop(), InetAddress("127.0.0.1", port), "self");
+      events.attach(client);
+      client.setRetryDelayMs(5, 5);
+      client.connect();
+      ok = waitFor([&] { return events.errorCount() >= 3 || events.ups > 0; });
+      client.stop();
+      settle(clientLoop.loop());
+      // The first attempt met itself; the next find the port still taken (EADDRNOTAVAIL).
+      ok = ok && events.ups == 0 && events.error(0) == std::make_pair(ECONNREFUSED, true);
+      std::printf("ups %d, first error %d\n", events.ups.load(),
+                  events.errorCount() > 0 ? events.error(0).first : 0);
+    }
+    std::fflush(stdout);
+    ::_exit(ok ? 0 : 1);
+  });
+  INFO(r.output);
+  REQUIRE(WIFEXITED(r.status));
+  if (WEXITSTATUS(r.status) == 77) {
+    WARN("not run: this system gives a process no network namespace of its own");
+    return;
+  }
+  CHECK(WEXITSTATUS(r.status) == 0);
+}
+
+TEST_CASE("TcpClient stopped or destroyed in its connect-error callback gives up cleanly",
+          "[ch09][tcpclient]") {
+  // The obvious reaction to "connection refused": give up, there and then. The attempt must be
+  // over when the callback runs, its socket closed, no retry left behind.
+  uint16_t port = reservePort();
+  LoopInThread clientLoop;
+  int fdsBefore = countOpenFds();
+  std::atomic<int> errors{0};
+
+  SECTION("stop()") {
+    TcpClient client(clientLoop.loop(), InetAddress("127.0.0.1", port), "gives-up");
+    client.setRetryDelayMs(5, 5);
+    client.setConnectErrorCallback([&](int, bool) {
+      ++errors;
+      client.stop();
+    });
+    client.connect();
+    REQUIRE(waitFor([&] { return errors >= 1; }));
+    // Listen where a retry would go: none arrives within 100 times its delay.
+    int listenFd = listenOn(port, 16);
+    struct pollfd pfd = {listenFd, POLLIN, 0};
+    CHECK(::poll(&pfd, 1, 500) == 0);
+    ::close(listenFd);
+    settle(clientLoop.loop());
+    CHECK(errors == 1);
+  }
+
+  SECTION("the destructor") {
+    auto client = std::make_unique<TcpClient>(clientLoop.loop(), InetAddress("127.0.0.1", port),
+                                              "destroyed");
+    client->setRetryDelayMs(5, 5);
+    std::promise<void> destroyed;
+    client->setConnectErrorCallback([&](int, bool) {
+      ++errors;
+      client.reset();
+      destroyed.set_value();
+    });
+    client->connect();
+    REQUIRE(destroyed.get_future().wait_for(std::chrono::seconds(10)) ==
+            std::future_status::ready);
+    settle(clientLoop.loop());
+    CHECK(errors == 1);
+  }
+  CHECK(countOpenFds() == fdsBefore);
+}
+
+namespace {
+
+/// A user object that owns a TcpClient and whose callbacks use `this`; what it sees goes to a
+/// log that outlives it.
+struct ClientOwner {
+  ClientOwner(EventLoop* loop, uint16_t port, std::vector<std::string>* events)
+      : log(events), client(loop, InetAddress("127.0.0.1", port), "owned") {
+    client.setConnectionCallback([this](const TcpConnectionPtr& conn) {
+      log->push_back(conn->connected() ? "up" : "down");
+    });
+    client.setMessageCallback([this](const TcpConnectionPtr&, Buffer* buf, Timestamp) {
+      buf->retrieveAll();
+      log->push_back("message");
+    });
+  }
+  std::vector<std::string>* log;  // before the client: destroyed after it
+  TcpClient client;
+};
+
+}  // namespace
+
+TEST_CASE("no callback of a TcpClient runs after its destructor returned", "[ch09][tcpclient]") {
+  // The owner is deleted in the loop thread while connected; the connection's DOWN must come
+  // before the deletion returns, and nothing after it: the owner's memory is gone by then.
+  TestServer server([&](TcpServer& s) { echo(s); });
+  LoopInThread clientLoop;
+  std::vector<std::string> log;  // loop thread only
+  ClientOwner* owner = nullptr;
+  clientLoop.loop()->runInLoop([&] {
+    owner = new ClientOwner(clientLoop.loop(), server.port(), &log);
+    owner->client.connect();
+  });
+  std::promise<void> up;
+  clientLoop.loop()->runInLoop([&] {
+    // Polled from the loop, which writes log: sends a message once up, then deletes the owner
+    // while the echo may still be on its way.
+    std::function<void()> poll = [&] {
+      if (log.empty()) {
+        clientLoop.loop()->runAfter(0.001, poll);
+        return;
+      }
+      owner->client.connection()->send("ping");
+      delete owner;
+      log.push_back("deleted");
+      up.set_value();
+    };
+    poll();
+  });
+  REQUIRE(up.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  settle(clientLoop.loop());
+  // Give the server's echo time to come back to a client that no longer exists.
+  server.settle();
+  settle(clientLoop.loop());
+  std::promise<std::vector<std::string>> seen;
+  clientLoop.loop()->runInLoop([&] { seen.set_value(log); });
+  CHECK(seen.get_future().get() == std::vector<std::string>{"up", "down", "deleted"});
+}
+
+TEST_CASE("TcpClient connect() after disconnect() reconnects once the old connection is down",
+          "[ch09][tcpclient]") {
+  std::atomic<int> accepted{0};
+  std::atomic<int> open{0};
+  std::atomic<int> mostOpen{0};
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      if (conn->connected()) {
+        ++accepted;
+        mostOpen = std::max(mostOpen.load(), ++open);
+      } else {
+        --open;
+      }
+    });
+    echo(s);
+  });
+  LoopInThread clientLoop;
+  std::vector<std::string> log;  // loop thread only
+  std::atomic<int> ups{0};
+  TcpClient client(clientLoop.loop(), InetAddress("127.0.0.1", server.port()), "again");
+  client.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+    log.push_back(conn->connected() ? "up" : "down");
+    if (conn->connected()) ++ups;
+  });
+  client.connect();
+  REQUIRE(waitFor([&] { return ups == 1; }));
+
+  SECTION("connect() while connected does nothing") {
+    client.connect();
+    settle(clientLoop.loop());
+    server.settle();
+    CHECK(accepted == 1);
+    CHECK(client.connection() != nullptr);
+  }
+
+  SECTION("connect() right after disconnect()") {
+    client.disconnect();
+    client.connect();
+    REQUIRE(waitFor([&] { return ups == 2; }));
+    REQUIRE(waitFor([&] { return accepted == 2; }));
+    settle(clientLoop.loop());
+    std::promise<std::vector<std::string>> seen;
+    clientLoop.loop()->runInLoop([&] { seen.set_value(log); });
+    CHECK(seen.get_future().get() == std::vector<std::string>{"up", "down", "up"});
+    CHECK(mostOpen == 1);  // never two at once
+    CHECK(client.connection() != nullptr);
+  }
 }

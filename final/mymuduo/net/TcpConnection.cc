@@ -67,12 +67,12 @@ void TcpConnection::send(std::string_view message) { send(message.data(), messag
 
 void TcpConnection::send(const void* data, size_t len) {
   if (state_ != kConnected) return;
-  if (loop_->isInLoopThread()) {
+  if (isInLoopThread()) {
     sendInLoop(data, len);
   } else {
     // Another thread: the caller's bytes may be gone before the loop runs this, and so may
     // every other reference to us. Copy the bytes, and hold ourselves.
-    loop_->runInLoop(
+    queueInLoopUnlessDown(
         [self = shared_from_this(), copy = std::string(static_cast<const char*>(data), len)] {
           self->sendInLoop(copy.data(), copy.size());
         });
@@ -81,14 +81,42 @@ void TcpConnection::send(const void* data, size_t len) {
 
 void TcpConnection::send(Buffer* buf) {
   if (state_ != kConnected) return;
-  if (loop_->isInLoopThread()) {
+  if (isInLoopThread()) {
     sendInLoop(buf->peek(), buf->readableBytes());
     buf->retrieveAll();
   } else {
-    loop_->runInLoop([self = shared_from_this(), copy = buf->retrieveAllAsString()] {
+    queueInLoopUnlessDown([self = shared_from_this(), copy = buf->retrieveAllAsString()] {
       self->sendInLoop(copy.data(), copy.size());
     });
   }
+}
+
+bool TcpConnection::isInLoopThread() const {
+  // Compared, not asked of the loop: from another thread the loop may be gone already.
+  return EventLoop::getEventLoopOfCurrentThread() == loop_;
+}
+
+void TcpConnection::queueInLoopUnlessDown(std::function<void()> task) {
+  // The check and the queueing under one lock, which the loop thread takes to mark us down:
+  // a task queued here finds the loop still running (a loop marks its connections down
+  // before it ends), and once we are down nobody touches the loop, which may be gone.
+  std::lock_guard<std::mutex> lock(downMutex_);
+  if (state_ == kDisconnected) return;
+  loop_->queueInLoop(std::move(task));
+}
+
+void TcpConnection::setDisconnected() {
+  loop_->assertInLoopThread();
+  std::lock_guard<std::mutex> lock(downMutex_);
+  setState(kDisconnected);
+}
+
+void TcpConnection::queueWriteComplete() {
+  // Checked when it runs: the connection may have gone down since, and no callback of a
+  // connection runs after its DOWN.
+  loop_->queueInLoop([self = shared_from_this()] {
+    if (!self->disconnected()) self->writeCompleteCallback_(self);
+  });
 }
 
 void TcpConnection::sendInLoop(const void* data, size_t len) {
@@ -105,9 +133,7 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
     nwrote = writeSome(data, len);
     if (nwrote >= 0) {
       remaining = len - static_cast<size_t>(nwrote);
-      if (remaining == 0 && writeCompleteCallback_) {
-        loop_->queueInLoop([self = shared_from_this()] { self->writeCompleteCallback_(self); });
-      }
+      if (remaining == 0 && writeCompleteCallback_) queueWriteComplete();
     } else {
       nwrote = 0;
       int savedErrno = errno;  // logging may change errno
@@ -132,7 +158,7 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
     size_t oldLen = outputBuffer_.readableBytes();
     if (oldLen + remaining >= highWaterMark_ && oldLen < highWaterMark_ && highWaterMarkCallback_) {
       loop_->queueInLoop([self = shared_from_this(), queued = oldLen + remaining] {
-        self->highWaterMarkCallback_(self, queued);
+        if (!self->disconnected()) self->highWaterMarkCallback_(self, queued);
       });
     }
     outputBuffer_.append(static_cast<const char*>(data) + nwrote, remaining);
@@ -145,7 +171,13 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
 void TcpConnection::sendFile(int fd, off_t offset, size_t count) {
   loop_->assertInLoopThread();
   assert(fileBytesLeft_ == 0 && "one file at a time");
-  if (state_ != kConnected || count == 0) return;
+  if (state_ != kConnected) return;
+  if (count == 0) {
+    // Nothing to send, but the caller may wait for the write-complete callback to close fd.
+    // With output queued it comes anyway, once that output is out.
+    if (!channel_->isWriting() && writeCompleteCallback_) queueWriteComplete();
+    return;
+  }
   fileFd_ = fd;
   fileOffset_ = offset;
   fileBytesLeft_ = count;
@@ -160,7 +192,7 @@ void TcpConnection::sendFile(int fd, off_t offset, size_t count) {
   } else if (fileBytesLeft_ > 0) {
     channel_->enableWriting();
   } else if (writeCompleteCallback_) {
-    loop_->queueInLoop([self = shared_from_this()] { self->writeCompleteCallback_(self); });
+    queueWriteComplete();
   }
 }
 
@@ -204,7 +236,11 @@ bool TcpConnection::writeFile() {
 void TcpConnection::shutdown() {
   StateE expected = kConnected;
   if (state_.compare_exchange_strong(expected, kDisconnecting)) {
-    loop_->runInLoop([self = shared_from_this()] { self->shutdownInLoop(); });
+    if (isInLoopThread()) {
+      shutdownInLoop();
+    } else {
+      queueInLoopUnlessDown([self = shared_from_this()] { self->shutdownInLoop(); });
+    }
   }
 }
 
@@ -226,7 +262,7 @@ void TcpConnection::forceClose() {
   StateE state = state_;
   while (state == kConnected || state == kDisconnecting) {
     if (state_.compare_exchange_weak(state, kDisconnecting)) {
-      loop_->queueInLoop([self = shared_from_this()] { self->forceCloseInLoop(); });
+      queueInLoopUnlessDown([self = shared_from_this()] { self->forceCloseInLoop(); });
       return;
     }
   }
@@ -242,7 +278,11 @@ void TcpConnection::forceCloseInLoop() {
 void TcpConnection::setTcpNoDelay(bool on) { socket_->setTcpNoDelay(on); }
 
 void TcpConnection::stopRead() {
-  loop_->runInLoop([self = shared_from_this()] { self->stopReadInLoop(); });
+  if (isInLoopThread()) {
+    stopReadInLoop();
+  } else {
+    queueInLoopUnlessDown([self = shared_from_this()] { self->stopReadInLoop(); });
+  }
 }
 
 void TcpConnection::stopReadInLoop() {
@@ -251,7 +291,11 @@ void TcpConnection::stopReadInLoop() {
 }
 
 void TcpConnection::startRead() {
-  loop_->runInLoop([self = shared_from_this()] { self->startReadInLoop(); });
+  if (isInLoopThread()) {
+    startReadInLoop();
+  } else {
+    queueInLoopUnlessDown([self = shared_from_this()] { self->startReadInLoop(); });
+  }
 }
 
 void TcpConnection::startReadInLoop() {
@@ -275,7 +319,7 @@ void TcpConnection::connectDestroyed() {
   loop_->assertInLoopThread();
   if (state_ == kConnected || state_ == kDisconnecting) {
     // The owner let go without a close from the peer (a server shutting down).
-    setState(kDisconnected);
+    setDisconnected();
     channel_->disableAll();
     fileFd_ = -1;
     fileBytesLeft_ = 0;
@@ -360,9 +404,7 @@ void TcpConnection::handleWrite() {
   // One free per backlog, next to a send(2) and two epoll_ctl(2) calls, costs nothing.
   outputBuffer_.releaseIfEmpty();
   channel_->disableWriting();
-  if (writeCompleteCallback_) {
-    loop_->queueInLoop([self = shared_from_this()] { self->writeCompleteCallback_(self); });
-  }
+  if (writeCompleteCallback_) queueWriteComplete();
   if (state_ == kDisconnecting) {
     shutdownInLoop();
   } else if (peerHalfClosed_ && !halfCloseCallback_) {
@@ -380,7 +422,7 @@ void TcpConnection::handleClose() {
   loop_->assertInLoopThread();
   if (state_ == kDisconnected) return;  // an error and a hang-up may both report the end
   LOG_TRACE << "fd = " << channel_->fd() << " state = " << stateToString();
-  setState(kDisconnected);
+  setDisconnected();
   channel_->disableAll();
   fileFd_ = -1;  // the user may close it now
   fileBytesLeft_ = 0;

@@ -4,7 +4,9 @@
 
 #include <any>
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -27,9 +29,12 @@ class Socket;
 /// code may hold it as long as it likes, and every task sent to the loop holds it too
 /// (shared_from_this), so the object outlives anything that can still touch it.
 /// Thread safety: send(), shutdown(), forceClose(), stopRead() and startRead() are safe from
-/// any thread; the copy of the bytes is made before send() returns. sendFile() and everything
-/// else runs in the loop thread. Only the loop thread sets kDisconnected, and other threads change the state
-/// only by a compare-and-swap that never replaces it.
+/// any thread at any time: the copy of the bytes is made before send() returns, and on a
+/// connection that is down they do nothing, also when its server and the server's loops are
+/// gone. sendFile() and everything else runs in the loop thread. Only the loop thread sets
+/// kDisconnected, and other threads change the state only by a compare-and-swap that never
+/// replaces it.
+/// After the DOWN callback no other callback of the connection runs.
 class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnection> {
  public:
   /// Made by TcpServer/TcpClient from a connected fd, which it takes over.
@@ -37,6 +42,8 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
                 const InetAddress& peerAddr);
   ~TcpConnection();
 
+  /// The loop the connection lives in. It may end with the connection's server: from another
+  /// thread, use it only while something keeps that loop alive.
   EventLoop* getLoop() const { return loop_; }
   const std::string& name() const { return name_; }
   const InetAddress& localAddress() const { return localAddr_; }
@@ -111,6 +118,11 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void forceCloseInLoop();
   void stopReadInLoop();
   void startReadInLoop();
+  bool isInLoopThread() const;
+  /// How the calls of other threads reach the loop: not at all once the connection is down.
+  void queueInLoopUnlessDown(std::function<void()> task);
+  void setDisconnected();
+  void queueWriteComplete();
   ssize_t writeSome(const void* data, size_t len);
   /// Writes what the kernel takes of the file; false when the connection had to close.
   bool writeFile();
@@ -120,6 +132,9 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   EventLoop* const loop_;
   const std::string name_;
   std::atomic<StateE> state_{kConnecting};
+  /// Held by another thread from its check that we are not down until its task is queued, and
+  /// by the loop thread while it marks us down (see queueInLoopUnlessDown()).
+  std::mutex downMutex_;
   /// We read the peer's EOF but stay open: for the output queued then, or for the user's
   /// reply if halfCloseCallback_ is set. Reading is off (loop thread only).
   bool peerHalfClosed_ = false;

@@ -49,6 +49,13 @@ Connector::~Connector() {
   assert(!channel_);
 }
 
+void Connector::setRetryDelayMs(int initialMs, int maxMs) {
+  assert(0 < initialMs && initialMs <= maxMs);
+  initRetryDelayMs_ = initialMs;
+  maxRetryDelayMs_ = maxMs;
+  retryDelayMs_ = initialMs;
+}
+
 void Connector::start() {
   connect_ = true;
   loop_->runInLoop([self = shared_from_this()] { self->startInLoop(); });
@@ -86,7 +93,7 @@ void Connector::stopInLoop() {
 void Connector::restart() {
   loop_->assertInLoopThread();
   setState(kDisconnected);
-  retryDelayMs_ = kInitRetryDelayMs;
+  retryDelayMs_ = initRetryDelayMs_;
   connect_ = true;
   startInLoop();
 }
@@ -141,12 +148,18 @@ void Connector::handleWrite() {
     LOG_WARN << "Connector::handleWrite - SO_ERROR = " << err << " " << strerror_tl(err);
     failed(sockfd, err);
   } else if (sockets::isSelfConnect(sockfd)) {
+    // Nobody listens there: the kernel picked that very port for our end, and TCP's
+    // simultaneous open connected the socket to itself. A refusal, retried like one.
     LOG_WARN << "Connector::handleWrite - self connect";
-    retry(sockfd);
+    failed(sockfd, ECONNREFUSED);
   } else {
     setState(kConnected);
     if (connect_ && newConnectionCallback_) {
-      newConnectionCallback_(sockfd);
+      // A copy, and ourselves held: the callback may destroy our owner, which replaces the
+      // callback and lets go of us while it runs.
+      auto self = shared_from_this();
+      NewConnectionCallback callback = newConnectionCallback_;
+      callback(sockfd);
     } else {
       sockets::close(sockfd);  // stopped while the handshake finished
     }
@@ -163,36 +176,38 @@ void Connector::handleError() {
 }
 
 void Connector::failed(int sockfd, int err) {
-  bool retryable = isRetryable(err);
-  if (errorCallback_) errorCallback_(err, retryable && connect_);
-  if (retryable) {
-    retry(sockfd);
-  } else {
+  // The attempt is over before anyone hears of it: the callback may call stop(), start a new
+  // attempt, or destroy our owner, and each must find no socket of ours half taken down.
+  sockets::close(sockfd);
+  setState(kDisconnected);
+  const bool retryable = isRetryable(err);
+  if (!retryable) {
     errno = err;
     LOG_SYSERR << "Connector::connect to " << serverAddr_.toIpPort() << " - giving up";
-    sockets::close(sockfd);
-    setState(kDisconnected);
+  }
+  if (errorCallback_) {
+    auto self = shared_from_this();  // see handleWrite()
+    ErrorCallback callback = errorCallback_;
+    callback(err, retryable && connect_);
+  }
+  // Unless the callback stopped us, or started an attempt of its own.
+  if (retryable && connect_ && state_ == kDisconnected && retryTimer_.sequence() == 0) {
+    scheduleRetry();
   }
 }
 
-void Connector::retry(int sockfd) {
-  sockets::close(sockfd);
-  setState(kDisconnected);
-  if (connect_) {
-    LOG_INFO << "Connector::retry - retry connecting to " << serverAddr_.toIpPort() << " in "
-             << retryDelayMs_ << " milliseconds";
-    // A weak_ptr, not shared_from_this(): a pending retry must not keep the Connector (and
-    // with it a 30-second wait) alive after its TcpClient is gone.
-    retryTimer_ = loop_->runAfter(retryDelayMs_ / 1000.0, [weak = weak_from_this()] {
-      if (auto self = weak.lock()) {
-        self->retryTimer_ = TimerId();
-        self->startInLoop();
-      }
-    });
-    retryDelayMs_ = std::min(retryDelayMs_ * 2, kMaxRetryDelayMs);
-  } else {
-    LOG_DEBUG << "Connector::retry - stopped, not retrying";
-  }
+void Connector::scheduleRetry() {
+  LOG_INFO << "Connector::scheduleRetry - retry connecting to " << serverAddr_.toIpPort()
+           << " in " << retryDelayMs_ << " milliseconds";
+  // A weak_ptr, not shared_from_this(): a pending retry must not keep the Connector (and
+  // with it a 30-second wait) alive after its TcpClient is gone.
+  retryTimer_ = loop_->runAfter(retryDelayMs_ / 1000.0, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      self->retryTimer_ = TimerId();
+      self->startInLoop();
+    }
+  });
+  retryDelayMs_ = std::min(retryDelayMs_ * 2, maxRetryDelayMs_);
 }
 
 }  // namespace net

@@ -55,12 +55,12 @@ void TcpConnection::send(std::string_view message) { send(message.data(), messag
 
 void TcpConnection::send(const void* data, size_t len) {
   if (state_ != kConnected) return;
-  if (loop_->isInLoopThread()) {
+  if (isInLoopThread()) {
     sendInLoop(data, len);
   } else {
     // Another thread: the caller's bytes may be gone before the loop runs this, and so may
     // every other reference to us. Copy the bytes, and hold ourselves.
-    loop_->runInLoop(
+    queueInLoopUnlessDown(
         [self = shared_from_this(), copy = std::string(static_cast<const char*>(data), len)] {
           self->sendInLoop(copy.data(), copy.size());
         });
@@ -69,14 +69,42 @@ void TcpConnection::send(const void* data, size_t len) {
 
 void TcpConnection::send(Buffer* buf) {
   if (state_ != kConnected) return;
-  if (loop_->isInLoopThread()) {
+  if (isInLoopThread()) {
     sendInLoop(buf->peek(), buf->readableBytes());
     buf->retrieveAll();
   } else {
-    loop_->runInLoop([self = shared_from_this(), copy = buf->retrieveAllAsString()] {
+    queueInLoopUnlessDown([self = shared_from_this(), copy = buf->retrieveAllAsString()] {
       self->sendInLoop(copy.data(), copy.size());
     });
   }
+}
+
+bool TcpConnection::isInLoopThread() const {
+  // Compared, not asked of the loop: from another thread the loop may be gone already.
+  return EventLoop::getEventLoopOfCurrentThread() == loop_;
+}
+
+void TcpConnection::queueInLoopUnlessDown(std::function<void()> task) {
+  // The check and the queueing under one lock, which the loop thread takes to mark us down:
+  // a task queued here finds the loop still running (a loop marks its connections down
+  // before it ends), and once we are down nobody touches the loop, which may be gone.
+  std::lock_guard<std::mutex> lock(downMutex_);
+  if (state_ == kDisconnected) return;
+  loop_->queueInLoop(std::move(task));
+}
+
+void TcpConnection::setDisconnected() {
+  loop_->assertInLoopThread();
+  std::lock_guard<std::mutex> lock(downMutex_);
+  setState(kDisconnected);
+}
+
+void TcpConnection::queueWriteComplete() {
+  // Checked when it runs: the connection may have gone down since, and no callback of a
+  // connection runs after its DOWN.
+  loop_->queueInLoop([self = shared_from_this()] {
+    if (!self->disconnected()) self->writeCompleteCallback_(self);
+  });
 }
 
 void TcpConnection::sendInLoop(const void* data, size_t len) {
@@ -93,9 +121,7 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
     nwrote = writeSome(data, len);
     if (nwrote >= 0) {
       remaining = len - static_cast<size_t>(nwrote);
-      if (remaining == 0 && writeCompleteCallback_) {
-        loop_->queueInLoop([self = shared_from_this()] { self->writeCompleteCallback_(self); });
-      }
+      if (remaining == 0 && writeCompleteCallback_) queueWriteComplete();
     } else {
       nwrote = 0;
       int savedErrno = errno;  // logging may change errno
@@ -120,7 +146,7 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
     size_t oldLen = outputBuffer_.readableBytes();
     if (oldLen + remaining >= highWaterMark_ && oldLen < highWaterMark_ && highWaterMarkCallback_) {
       loop_->queueInLoop([self = shared_from_this(), queued = oldLen + remaining] {
-        self->highWaterMarkCallback_(self, queued);
+        if (!self->disconnected()) self->highWaterMarkCallback_(self, queued);
       });
     }
     outputBuffer_.append(static_cast<const char*>(data) + nwrote, remaining);
@@ -133,7 +159,11 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
 void TcpConnection::shutdown() {
   StateE expected = kConnected;
   if (state_.compare_exchange_strong(expected, kDisconnecting)) {
-    loop_->runInLoop([self = shared_from_this()] { self->shutdownInLoop(); });
+    if (isInLoopThread()) {
+      shutdownInLoop();
+    } else {
+      queueInLoopUnlessDown([self = shared_from_this()] { self->shutdownInLoop(); });
+    }
   }
 }
 
@@ -155,7 +185,7 @@ void TcpConnection::forceClose() {
   StateE state = state_;
   while (state == kConnected || state == kDisconnecting) {
     if (state_.compare_exchange_weak(state, kDisconnecting)) {
-      loop_->queueInLoop([self = shared_from_this()] { self->forceCloseInLoop(); });
+      queueInLoopUnlessDown([self = shared_from_this()] { self->forceCloseInLoop(); });
       return;
     }
   }
@@ -183,7 +213,7 @@ void TcpConnection::connectDestroyed() {
   loop_->assertInLoopThread();
   if (state_ == kConnected || state_ == kDisconnecting) {
     // The owner let go without a close from the peer (a server shutting down).
-    setState(kDisconnected);
+    setDisconnected();
     channel_->disableAll();
     connectionCallback_(shared_from_this());
   }
@@ -243,9 +273,7 @@ void TcpConnection::handleWrite() {
       // One free per backlog, next to a send(2) and two epoll_ctl(2) calls, costs nothing.
       outputBuffer_.releaseIfEmpty();
       channel_->disableWriting();
-      if (writeCompleteCallback_) {
-        loop_->queueInLoop([self = shared_from_this()] { self->writeCompleteCallback_(self); });
-      }
+      if (writeCompleteCallback_) queueWriteComplete();
       if (state_ == kDisconnecting) {
         shutdownInLoop();
       } else if (peerHalfClosed_ && !halfCloseCallback_) {
@@ -276,7 +304,7 @@ void TcpConnection::handleClose() {
   loop_->assertInLoopThread();
   if (state_ == kDisconnected) return;  // an error and a hang-up may both report the end
   LOG_TRACE << "fd = " << channel_->fd() << " state = " << stateToString();
-  setState(kDisconnected);
+  setDisconnected();
   channel_->disableAll();
   TcpConnectionPtr guardThis(shared_from_this());
   connectionCallback_(guardThis);

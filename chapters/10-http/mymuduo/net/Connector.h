@@ -24,7 +24,10 @@ class EventLoop;
 /// anyway. Tasks queued to the loop hold a shared_ptr, so they never outlive it.
 /// Thread safety: start() and stop() are safe from any thread (they hop into the loop);
 /// restart() and everything else run in the loop thread, callbacks included. The owner's
-/// loop must outlive it.
+/// loop must outlive it. A callback may call stop(), start() or restart(), and may let go of
+/// the owner's reference (the owner destroyed inside its own callback): an attempt is over,
+/// its socket handed on or closed, before any callback hears of it, and the Connector keeps
+/// itself alive until its callback has returned.
 class Connector : noncopyable, public std::enable_shared_from_this<Connector> {
  public:
   /// Called in the loop thread with a connected fd, which the callee takes over.
@@ -44,6 +47,12 @@ class Connector : noncopyable, public std::enable_shared_from_this<Connector> {
   void setErrorCallback(ErrorCallback cb) { errorCallback_ = std::move(cb); }
 
   const InetAddress& serverAddress() const { return serverAddr_; }
+  /// The back-off: the first retry after initialMs, each next one after twice the last, never
+  /// more than maxMs apart. Before start().
+  void setRetryDelayMs(int initialMs, int maxMs);
+  /// How long the next retry waits, if one is scheduled: read in the error callback, the delay
+  /// after this failure. Loop thread only.
+  int retryDelayMs() const { return retryDelayMs_; }
 
   /// Starts connecting. Any thread.
   void start();
@@ -64,10 +73,10 @@ class Connector : noncopyable, public std::enable_shared_from_this<Connector> {
   void connecting(int sockfd);
   void handleWrite();
   void handleError();
-  /// Closes sockfd; schedules the next attempt if we still want to connect.
-  void retry(int sockfd);
-  /// Reports err, then retries or gives up, by the kind of error.
+  /// Closes sockfd, reports err, then schedules the next attempt or gives up, by the kind of
+  /// error and whether we still want to connect.
   void failed(int sockfd, int err);
+  void scheduleRetry();
   int removeAndResetChannel();
 
   EventLoop* const loop_;
@@ -77,6 +86,8 @@ class Connector : noncopyable, public std::enable_shared_from_this<Connector> {
   std::unique_ptr<Channel> channel_;  // while connecting
   NewConnectionCallback newConnectionCallback_;
   ErrorCallback errorCallback_;
+  int initRetryDelayMs_ = kInitRetryDelayMs;
+  int maxRetryDelayMs_ = kMaxRetryDelayMs;
   int retryDelayMs_ = kInitRetryDelayMs;  // loop thread only
   TimerId retryTimer_;                    // loop thread only; names no timer when none is pending
 };

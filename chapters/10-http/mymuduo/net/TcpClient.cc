@@ -21,7 +21,9 @@ TcpClient::TcpClient(EventLoop* loop, const InetAddress& serverAddr, std::string
   // them in the loop before the client is gone, so none can run after.
   connector_->setNewConnectionCallback([this](int sockfd) { newConnection(sockfd); });
   connector_->setErrorCallback([this](int err, bool willRetry) {
-    if (connectErrorCallback_) connectErrorCallback_(err, willRetry);
+    // A copy: the callback may destroy the client, and with it connectErrorCallback_.
+    ConnectErrorCallback callback = connectErrorCallback_;
+    if (callback) callback(err, willRetry);
   });
   LOG_INFO << "TcpClient::TcpClient[" << name_ << "] - connector " << connector_.get();
 }
@@ -44,6 +46,7 @@ TcpClient::~TcpClient() {
 
 void TcpClient::teardownInLoop() {
   loop_->assertInLoopThread();
+  alive_.reset();
   // An attempt in flight or a pending retry ends here, and the connector (which a queued
   // task may keep alive a little longer) forgets us.
   connector_->stop();
@@ -53,21 +56,20 @@ void TcpClient::teardownInLoop() {
   TcpConnectionPtr conn;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    conn = connection_;
+    conn.swap(connection_);
   }
   if (conn) {
     assert(loop_ == conn->getLoop());
-    // The close callback must no longer call removeConnection() on us; all it has to do now
-    // is let the connection go. Set in the loop, where handleClose() reads it.
-    conn->setCloseCallback([loop = loop_](const TcpConnectionPtr& c) {
-      loop->queueInLoop([c] { c->connectDestroyed(); });
-    });
+    // Nothing of the connection may call us again. Set in the loop, where handleClose() reads
+    // it; and we may be inside handleClose() right now (destroyed by the DOWN callback).
+    conn->setCloseCallback([](const TcpConnectionPtr&) {});
+    // Closed now, not queued: its callbacks are the user's, and none may run after we return.
     // Closed even if the user still holds it. use_count() cannot tell whether they do: it
     // also counts the library's own references (the tie while one of the connection's
     // callbacks runs, a task queued with shared_from_this()), so "close it only if ours is
     // the only reference" would leave open a connection nobody will close, to be destroyed
     // still connected when that reference goes.
-    conn->forceClose();
+    conn->connectDestroyed();
   }
 }
 
@@ -75,7 +77,27 @@ void TcpClient::connect() {
   LOG_INFO << "TcpClient::connect[" << name_ << "] - connecting to "
            << connector_->serverAddress().toIpPort();
   connect_ = true;
-  connector_->start();
+  // In the loop, where connection_ changes: whether a connection is up decides what to do.
+  loop_->runInLoop([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (!alive.expired()) connectInLoop();
+  });
+}
+
+void TcpClient::connectInLoop() {
+  loop_->assertInLoopThread();
+  if (!connect_) return;  // disconnect() or stop() came after
+  TcpConnectionPtr conn = connection();
+  if (!conn) {
+    connector_->start();
+  } else if (conn->connected()) {
+    LOG_INFO << "TcpClient::connect[" << name_ << "] - already connected";
+  } else {
+    reconnect_ = true;  // it is closing: connect again once it is down (removeConnection())
+  }
+}
+
+void TcpClient::setRetryDelayMs(int initialMs, int maxMs) {
+  connector_->setRetryDelayMs(initialMs, maxMs);
 }
 
 void TcpClient::disconnect() {
@@ -104,6 +126,8 @@ void TcpClient::newConnection(int sockfd) {
   conn->setCloseCallback([this](const TcpConnectionPtr& c) { removeConnection(c); });
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    // connect() waits for the last connection to go down: never two at once.
+    assert(!connection_);
     connection_ = conn;
   }
   conn->connectEstablished();
@@ -119,7 +143,9 @@ void TcpClient::removeConnection(const TcpConnectionPtr& conn) {
   }
   // Queued: we are inside the connection's own handleClose().
   loop_->queueInLoop([conn] { conn->connectDestroyed(); });
-  if (retry_ && connect_) {
+  const bool reconnect = reconnect_;
+  reconnect_ = false;
+  if (connect_ && (retry_ || reconnect)) {
     LOG_INFO << "TcpClient::removeConnection[" << name_ << "] - reconnecting to "
              << connector_->serverAddress().toIpPort();
     connector_->restart();
