@@ -103,7 +103,7 @@ void Connector::connect() {
   int ret = sockets::connect(sockfd, serverAddr_.getSockAddr());
   int savedErrno = (ret == 0) ? 0 : errno;
   switch (savedErrno) {
-    case 0:            // loopback may complete at once
+    case 0:            // not seen on Linux (see the chapter text); a guard
     case EINPROGRESS:  // the usual answer of a non-blocking connect
     case EINTR:
     case EISCONN:
