@@ -3,6 +3,7 @@
 // does not fit in the kernel at once and the rest goes out on EPOLLOUT. And stopRead() and
 // startRead(), which the HTTP server uses while a file streams.
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,6 +53,23 @@ int connectSmall(uint16_t port) {
   InetAddress server("127.0.0.1", port);
   REQUIRE(::connect(fd, server.getSockAddr(), sizeof(struct sockaddr_in)) == 0);
   return fd;
+}
+
+/// The server side's fd of conn, found by its two ports: TcpConnection does not expose it.
+int serverFdOf(const TcpConnectionPtr& conn) {
+  for (int fd = 0; fd < 1024; ++fd) {
+    struct sockaddr_in local = {};
+    struct sockaddr_in peer = {};
+    socklen_t len = sizeof local;
+    if (::getsockname(fd, reinterpret_cast<struct sockaddr*>(&local), &len) != 0) continue;
+    len = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<struct sockaddr*>(&peer), &len) != 0) continue;
+    if (ntohs(local.sin_port) == conn->localAddress().port() &&
+        ntohs(peer.sin_port) == conn->peerAddress().port()) {
+      return fd;
+    }
+  }
+  return -1;
 }
 
 }  // namespace
@@ -176,5 +194,111 @@ TEST_CASE("stopRead and startRead on a connection held after its server and loop
   conn->forceClose();
   CHECK(conn->disconnected());
   CHECK(events.downs == 1);
+  ::close(fd);
+}
+
+TEST_CASE("sendFile behind output still queued sends that output first", "[ch10][sendfile]") {
+  // The client reads nothing until both calls are made, so most of the first 8 MiB is still in
+  // the output buffer when sendFile() comes: the file must wait for it.
+  OpenFile file(1024 * 1024);
+  std::promise<size_t> queuedAtCall;
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      if (!conn->connected()) return;
+      conn->send(pattern(8 * 1024 * 1024));
+      queuedAtCall.set_value(conn->outputBuffer()->readableBytes());
+      conn->sendFile(file.fd(), 0, file.content().size());
+    });
+    s.setWriteCompleteCallback([&](const TcpConnectionPtr& conn) {
+      if (conn->fileBytesLeft() == 0 && conn->outputBuffer()->readableBytes() == 0) {
+        conn->shutdown();
+      }
+    });
+  });
+  int fd = connectSmall(server.port());
+  REQUIRE(queuedAtCall.get_future().get() > 0);
+  std::string received = readUntilEof(fd);
+  ::close(fd);
+  CHECK(received.size() == 8 * 1024 * 1024 + file.content().size());
+  CHECK(received == pattern(8 * 1024 * 1024) + file.content());
+}
+
+TEST_CASE("sendFile that finds the socket full waits for it instead of closing",
+          "[ch10][sendfile]") {
+  // EAGAIN from sendfile(2) means "not now". To meet it for sure: 200 KiB sent first, which the
+  // kernel takes whole, then the send buffer shrunk below what it already holds, so the socket
+  // has no room left when sendFile() starts (the client reads nothing until then).
+  OpenFile file(256 * 1024);
+  const std::string first(200 * 1024, 'x');
+  std::promise<bool> wroteAllAtOnce;
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      if (!conn->connected()) return;
+      conn->send(first);
+      wroteAllAtOnce.set_value(conn->outputBuffer()->readableBytes() == 0);
+      int small = 2048;
+      ::setsockopt(serverFdOf(conn), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+      conn->sendFile(file.fd(), 0, file.content().size());
+    });
+    s.setWriteCompleteCallback([&](const TcpConnectionPtr& conn) {
+      if (conn->fileBytesLeft() == 0 && conn->outputBuffer()->readableBytes() == 0) {
+        conn->shutdown();
+      }
+    });
+  });
+  int fd = connectSmall(server.port());
+  REQUIRE(wroteAllAtOnce.get_future().get());
+  std::string received = readUntilEof(fd);
+  ::close(fd);
+  CHECK(received.size() == first.size() + file.content().size());
+  CHECK(received == first + file.content());
+}
+
+TEST_CASE("a send that meets a reset while reading is stopped still closes the connection",
+          "[ch10][sendfile]") {
+  // With reading off and nothing queued the fd has no interest left, so the poller reports
+  // nothing for it, not even the hang-up: the failed send itself must close.
+  ConnectionEvents events;
+  TestServer server([&](TcpServer& s) { s.setConnectionCallback(std::ref(events)); });
+  int fd = connectTo(server.port());
+  REQUIRE(events.waitUp());
+  TcpConnectionPtr conn = events.last.lock();
+  REQUIRE(conn);
+  server.runSync([&] { conn->stopRead(); });
+  struct linger reset = {1, 0};  // close() sends RST
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  ::close(fd);
+  // Sends until one meets the reset; after that the connection is no longer kConnected.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (conn->connected() && std::chrono::steady_clock::now() < deadline) {
+    server.runSync([&] { conn->send(std::string_view("x")); });
+  }
+  REQUIRE_FALSE(conn->connected());
+  CHECK(events.waitDown());
+}
+
+TEST_CASE("startRead after the peer's EOF does not read the EOF again", "[ch10][sendfile]") {
+  // With a half-close callback the connection stops reading at the EOF and stays open for the
+  // reply. Reading on again would report the EOF on every poll, and call back again each time.
+  std::atomic<int> halfCloses{0};
+  std::promise<TcpConnectionPtr> halfClosed;
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      if (!conn->connected()) return;
+      conn->setHalfCloseCallback([&](const TcpConnectionPtr& c) {
+        c->startRead();
+        if (++halfCloses == 1) halfClosed.set_value(c);
+      });
+    });
+  });
+  int fd = connectTo(server.port());
+  ::shutdown(fd, SHUT_WR);
+  TcpConnectionPtr conn = halfClosed.get_future().get();
+  server.settle();  // polls in between: an EOF read again would have called back by now
+  server.settle();
+  CHECK(halfCloses == 1);
+  conn->send(std::string_view("reply"));
+  conn->shutdown();
+  CHECK(readUntilEof(fd) == "reply");
   ::close(fd);
 }

@@ -178,6 +178,7 @@ void Connector::handleError() {
 void Connector::failed(int sockfd, int err) {
   // The attempt is over before anyone hears of it: the callback may call stop(), start a new
   // attempt, or destroy our owner, and each must find no socket of ours half taken down.
+  auto self = shared_from_this();  // see handleWrite(); we look at our state after the callback
   sockets::close(sockfd);
   setState(kDisconnected);
   const bool retryable = isRetryable(err);
@@ -186,7 +187,6 @@ void Connector::failed(int sockfd, int err) {
     LOG_SYSERR << "Connector::connect to " << serverAddr_.toIpPort() << " - giving up";
   }
   if (errorCallback_) {
-    auto self = shared_from_this();  // see handleWrite()
     ErrorCallback callback = errorCallback_;
     callback(err, retryable && connect_);
   }
