@@ -615,3 +615,44 @@ TEST_CASE("a client that pipelines requests and reads nothing is not read until 
   }
   CHECK(answered == requests);
 }
+
+TEST_CASE("a callback that throws is answered 500 and the connection closed without a second call",
+          "[ch10][httpserver]") {
+  std::atomic<int> thrown{0};
+  HttpTestServer server([&thrown](const HttpRequest& request, HttpResponse* response) {
+    if (request.path() == "/std") {
+      ++thrown;
+      throw std::runtime_error("the callback failed");
+    }
+    if (request.path() == "/int") {
+      ++thrown;
+      throw 42;  // not a std::exception
+    }
+    response->setStatusCode(HttpResponse::k200Ok);
+    response->setBody(std::string(request.methodString()) + " " + request.path());
+  });
+  int expected = 0;
+  for (const char* path : {"/std", "/int"}) {
+    INFO("GET " << path);
+    const int fdsBefore = countOpenFds();
+    Client client(server.port());
+    // A second request pipelined behind it: the 500 closes the connection, so it is never
+    // answered, and never dispatched either.
+    client.send(get(path) + get("/pipelined"));
+    Response r = client.read(false, std::chrono::seconds(5));
+    CHECK(r.status == 500);
+    CHECK(r.header("Connection") == "close");
+    CHECK(client.readEof(std::chrono::seconds(5)));
+    // More bytes after the answer: read and thrown away. A parser left at "request complete"
+    // would dispatch the same request again when they arrive.
+    client.send(get(path));
+    client.shutdownWrite();
+    // The server closes its end when it reads our EOF, after every byte before it.
+    CHECK(waitFor([&] { return countOpenFds() == fdsBefore + 1; }));
+    CHECK(thrown == ++expected);
+  }
+  Client other(server.port());
+  other.send(get("/other"));
+  CHECK(other.read().body == "GET /other");
+  CHECK(thrown == expected);
+}

@@ -8,6 +8,7 @@
 #include <any>
 #include <cerrno>
 #include <chrono>
+#include <string>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/http/HttpRequest.h"
@@ -59,6 +60,15 @@ bool connectionHas(const HttpRequest& request, std::string_view token) {
 bool wantsClose(const HttpRequest& request) {
   if (connectionHas(request, "close")) return true;
   return request.version() != HttpRequest::kHttp11 && !connectionHas(request, "keep-alive");
+}
+
+/// The answer when the callback gave none: threw, or set no status.
+HttpResponse internalError(bool close) {
+  HttpResponse response(close);
+  response.setStatusCode(HttpResponse::k500InternalServerError);
+  response.setContentType("text/plain; charset=utf-8");
+  response.setBody("500 Internal Server Error\n");
+  return response;
 }
 
 /// Reads a file body of at most kInlineFileBytes into buf; false if the file is shorter now.
@@ -219,14 +229,20 @@ void HttpServer::processRequests(const TcpConnectionPtr& conn, ConnectionState* 
 void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
   const HttpRequest& request = state->context.request();
   HttpResponse response(wantsClose(request));
-  if (httpCallback_) httpCallback_(request, &response);
+  try {
+    if (httpCallback_) httpCallback_(request, &response);
+  } catch (...) {
+    // Caught here, not left to the loop: the parser would stay at "request complete" with no
+    // answer sent, and the client's next bytes would dispatch the same request again. What
+    // the callback left half done is unknown, so the connection ends after the 500.
+    std::string what = "HttpServer: " + conn->name() + " the callback for " + request.path();
+    net::logCallbackException(what.c_str());
+    response = internalError(true);
+  }
   if (response.statusCode() == HttpResponse::kUnknown) {
     LOG_ERROR << "HttpServer: the callback set no status for " << request.methodString() << " "
               << request.path();
-    response = HttpResponse(response.closeConnection());
-    response.setStatusCode(HttpResponse::k500InternalServerError);
-    response.setContentType("text/plain; charset=utf-8");
-    response.setBody("500 Internal Server Error\n");
+    response = internalError(response.closeConnection());
   }
   // The answer to HEAD, and a status that has no body, get the headers only.
   bool headOnly =

@@ -29,7 +29,8 @@ class HttpResponse;
 /// request; the connection closed when a request takes longer than the idle timeout to arrive,
 /// counted from the end of the previous response, however slowly its bytes trickle in; a
 /// client that sends requests faster than it reads the answers not read from while more than
-/// 1 MiB of answers wait for it.
+/// 1 MiB of answers wait for it; a callback that throws answered with 500 and the connection
+/// closed, the request never dispatched again.
 class HttpServer : noncopyable {
  public:
   using HttpCallback = std::function<void(const HttpRequest&, HttpResponse*)>;
