@@ -116,6 +116,16 @@ std::string get(const std::string& path, const std::string& extra = "") {
   return "GET " + path + " HTTP/1.1\r\nHost: test\r\n" + extra + "\r\n";
 }
 
+/// The largest send buffer TCP's autotuning gives a socket: the third field of tcp_wmem.
+size_t maxSendBuffer() {
+  std::ifstream in("/proc/sys/net/ipv4/tcp_wmem");
+  size_t low = 0;
+  size_t initial = 0;
+  size_t max = 0;
+  in >> low >> initial >> max;
+  return max > 0 ? max : size_t{4} << 20;
+}
+
 #if MYMUDUO_HAVE_MALLINFO2 && !MYMUDUO_SANITIZED_MALLOC
 /// Bytes the process has allocated and not freed: the heap's in-use blocks and the mmap()ed
 /// ones (glibc, all arenas).
@@ -720,4 +730,45 @@ TEST_CASE("idle keep-alive connections give back the memory of a large answer",
                               << " KiB answer each");
   CHECK(small);
 #endif
+}
+
+TEST_CASE("a large string body read steadily outlasts the idle timeout", "[ch10][httpserver]") {
+  // A body the kernel cannot absorb: the server's send buffer grows up to tcp_wmem's maximum
+  // (4 MiB by default), our receive buffer is fixed small. Read at a pace that takes three
+  // idle timeouts, most of it still waits in the server's output buffer when the first one
+  // ends; it drains all the while, and that is progress, as a file's is.
+  const size_t size = std::min(std::max<size_t>(24 << 20, 4 * maxSendBuffer()), size_t{128} << 20);
+  const std::string body = pattern(size);
+  HttpTestServer server(
+      [&body](const HttpRequest&, HttpResponse* response) {
+        response->setStatusCode(HttpResponse::k200Ok);
+        response->setBody(body);
+      },
+      [](HttpServer& s) { s.setIdleTimeout(1.0); });
+  Client client(server.port());
+  int rcvbuf = 64 * 1024;
+  REQUIRE(::setsockopt(client.fd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) == 0);
+  client.send(get("/big"));
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::seconds(40);
+  const double bytesPerSecond = static_cast<double>(size) / 3.0;
+  size_t headerEnd;
+  while ((headerEnd = client.pending().find("\r\n\r\n")) == std::string::npos ||
+         client.pending().size() < headerEnd + 4 + size) {
+    std::chrono::duration<double> elapsed = Clock::now() - start;
+    if (static_cast<double>(client.pending().size()) > bytesPerSecond * elapsed.count()) {
+      std::this_thread::sleep_for(milliseconds(5));  // ahead of the pace
+      continue;
+    }
+    ssize_t n = client.readSome(deadline);
+    INFO("the connection ended after " << client.pending().size() / 1024 << " KiB and "
+                                       << elapsed.count() << " s");
+    REQUIRE(n > 0);
+  }
+  const auto took = Clock::now() - start;
+  INFO("the body took " << std::chrono::duration_cast<milliseconds>(took).count() << " ms");
+  CHECK(took > std::chrono::seconds(2));  // else the idle timeout was never put to the test
+  Response r = client.read();
+  CHECK(r.status == 200);
+  CHECK(r.body == body);
 }

@@ -27,10 +27,10 @@ class HttpResponse;
 /// 414, 431, 501) and then the connection closed; "100 Continue" sent when a client expects
 /// it; the whole response still delivered to a client that shut down its write side after its
 /// request; the connection closed when a request takes longer than the idle timeout to arrive,
-/// counted from the end of the previous response, however slowly its bytes trickle in; a
-/// client that sends requests faster than it reads the answers not read from while more than
-/// 1 MiB of answers wait for it; a callback that throws answered with 500 and the connection
-/// closed, the request never dispatched again.
+/// counted from the end of the previous response, however slowly its bytes trickle in, or when
+/// a response stops moving out for as long; a client that sends requests faster than it reads
+/// the answers not read from while more than 1 MiB of answers wait for it; a callback that
+/// throws answered with 500 and the connection closed, the request never dispatched again.
 class HttpServer : noncopyable {
  public:
   using HttpCallback = std::function<void(const HttpRequest&, HttpResponse*)>;
@@ -44,8 +44,8 @@ class HttpServer : noncopyable {
 
   void setHttpCallback(HttpCallback cb) { httpCallback_ = std::move(cb); }
   void setThreadNum(int numThreads) { server_.setThreadNum(numThreads); }
-  /// Seconds a connection may take to deliver its next request; 0 turns the timeout off.
-  /// Default 60.
+  /// Seconds a connection may take to deliver its next request, and a response to make
+  /// progress; 0 turns the timeout off. Default 60.
   void setIdleTimeout(double seconds) { idleTimeoutSeconds_ = seconds; }
   void setLimits(const HttpContext::Limits& limits) { limits_ = limits; }
 

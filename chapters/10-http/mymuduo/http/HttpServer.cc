@@ -75,6 +75,12 @@ HttpResponse internalError(bool close) {
   return response;
 }
 
+/// The bytes of the connection's answers not yet handed to the kernel: its output buffer and
+/// what is left of a file being sent.
+size_t pendingOutput(net::TcpConnection& conn) {
+  return conn.outputBuffer()->readableBytes() + conn.fileBytesLeft();
+}
+
 /// Sends the response serialised in `scratch` and gives back a scratch that grew large. Its
 /// vector keeps the largest size it ever had, as TcpConnection's buffers would without their
 /// releaseIfEmpty(): ten idle connections that each got one 20 MB string body would hold
@@ -118,9 +124,9 @@ struct HttpServer::ConnectionState {
   /// set, later pipelined requests wait, in the input buffer or (reading stopped) in the kernel.
   std::shared_ptr<HttpResponse::FileBody> file;
   bool closeAfterFile = false;
-  /// TcpConnection::fileBytesLeft() when the idle timer last looked: a file going out slowly
-  /// is progress, not idleness.
-  size_t fileBytesLeftSeen = 0;
+  /// pendingOutput() when the idle window last started: an answer going out slowly is
+  /// progress, not idleness.
+  size_t pendingOutputSeen = 0;
   /// What a response is serialised into (all but a streamed file), reused so that a
   /// keep-alive connection does not allocate per response (see sendScratch).
   net::Buffer scratch;
@@ -133,8 +139,11 @@ struct HttpServer::ConnectionState {
   Clock::time_point idleDeadline;
   net::TimerId idleTimer;
 
-  /// The start of the window in which the next request must complete.
-  void restartIdleWindow() { idleDeadline = Clock::now() + idleTimeout; }
+  /// The start of the window in which the next request must complete, or the output move.
+  void restartIdleWindow(net::TcpConnection& conn) {
+    idleDeadline = Clock::now() + idleTimeout;
+    pendingOutputSeen = pendingOutput(conn);
+  }
 };
 
 HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr, std::string name,
@@ -169,7 +178,7 @@ void HttpServer::onConnection(const TcpConnectionPtr& conn) {
     // messages, written as soon as they are ready; nothing is gained by holding them back.
     conn->setTcpNoDelay(true);
     if (idleTimeoutSeconds_ > 0) {
-      state->restartIdleWindow();
+      state->restartIdleWindow(*conn);
       armIdleTimer(conn, state.get());
     }
   } else if (ConnectionState* state = stateOf(conn)) {
@@ -186,10 +195,11 @@ void HttpServer::armIdleTimer(const TcpConnectionPtr& conn, ConnectionState* sta
     if (!c) return;
     ConnectionState* s = stateOf(c);
     if (s == nullptr) return;
-    if (s->file && c->fileBytesLeft() != s->fileBytesLeftSeen) {
-      s->fileBytesLeftSeen = c->fileBytesLeft();
-      s->restartIdleWindow();
-    }
+    // Output that moved since the window started is progress, not idleness: a client reading
+    // a large answer slowly, a file or a string draining from the output buffer. Counted
+    // between two looks, as nginx's send_timeout counts between two writes, so a client that
+    // stops reading is still closed.
+    if (pendingOutput(*c) != s->pendingOutputSeen) s->restartIdleWindow(*c);
     if (Clock::now() < s->idleDeadline) {
       armIdleTimer(c, s);  // the deadline moved since we were armed
     } else {
@@ -287,16 +297,15 @@ void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
     // Sent after the header; its write-complete ends the response.
     state->file = file;
     state->closeAfterFile = response.closeConnection();
-    state->fileBytesLeftSeen = static_cast<size_t>(file->length);
-    state->restartIdleWindow();
     conn->sendFile(file->fd, 0, static_cast<size_t>(file->length));
+    state->restartIdleWindow(*conn);
     return;
   }
   finishResponse(conn, state, response.closeConnection());
 }
 
 void HttpServer::finishResponse(const TcpConnectionPtr& conn, ConnectionState* state, bool close) {
-  state->restartIdleWindow();
+  state->restartIdleWindow(*conn);
   if (close) {
     state->closing = true;
     conn->shutdown();  // after the queued output
@@ -350,7 +359,9 @@ void HttpServer::onWriteComplete(const TcpConnectionPtr& conn) {
     // The output is all in the kernel: the true end of the previous response, later than when
     // it was queued if the client reads a large one slowly. Only our own sends lead here, never
     // the client's bytes; and not in the middle of a request (after a 100 Continue).
-    if (state->context.state() == HttpContext::kExpectRequestLine) state->restartIdleWindow();
+    if (state->context.state() == HttpContext::kExpectRequestLine) {
+      state->restartIdleWindow(*conn);
+    }
     return;
   }
   // A write-complete queued before the file started may arrive while the file is still going
