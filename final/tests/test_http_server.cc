@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <regex>
 #include <stdexcept>
@@ -771,4 +772,23 @@ TEST_CASE("a large string body read steadily outlasts the idle timeout", "[ch10]
   Response r = client.read();
   CHECK(r.status == 200);
   CHECK(r.body == body);
+}
+
+TEST_CASE("an idle timeout too long to represent or not positive is no timeout",
+          "[ch10][httpserver]") {
+  // Converted to the clock's nanoseconds, 1e300 or infinity does not fit: undefined behaviour,
+  // which on x86-64 gave the most negative count, a deadline long past, and every connection
+  // closed at once.
+  for (double seconds : {1e300, std::numeric_limits<double>::infinity(), 1e10, -1.0,
+                         std::numeric_limits<double>::quiet_NaN()}) {
+    INFO("setIdleTimeout(" << seconds << ")");
+    HttpTestServer server(Router{}, [seconds](HttpServer& s) { s.setIdleTimeout(seconds); });
+    Client client(server.port());
+    client.send(get("/a"));
+    CHECK(client.read(false, std::chrono::seconds(5)).body == "GET /a");
+    struct pollfd pfd = {client.fd(), POLLIN, 0};
+    CHECK(::poll(&pfd, 1, 300) == 0);  // no end of the connection, nothing at all, for 300 ms
+    client.send(get("/b"));
+    CHECK(client.read(false, std::chrono::seconds(5)).body == "GET /b");
+  }
 }

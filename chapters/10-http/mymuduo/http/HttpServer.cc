@@ -41,6 +41,10 @@ constexpr size_t kOutputHighWaterBytes = 1024 * 1024;
 /// smaller one is kept, so that small answers on a keep-alive connection allocate nothing.
 constexpr size_t kScratchKeepBytes = 64 * 1024;
 
+/// An idle timeout longer than this (about 31 years) means none: no connection lasts that long,
+/// and its nanoseconds added to the clock's must not overflow.
+constexpr double kMaxIdleTimeoutSeconds = 1e9;
+
 /// Whether the comma-separated list in the request's Connection field has `token`, in any case.
 bool connectionHas(const HttpRequest& request, std::string_view token) {
   auto field = request.headers().find(std::string_view("Connection"));
@@ -154,6 +158,20 @@ HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr,
                                     Timestamp receiveTime) { onMessage(conn, buf, receiveTime); });
 }
 
+void HttpServer::setIdleTimeout(double seconds) {
+  // Checked before the conversion: a double whose nanoseconds do not fit the clock's integer
+  // count (1e300, infinity, NaN) is undefined behaviour to convert, and on x86-64 comes out as
+  // the most negative count, a deadline long past: every connection would close at once.
+  if (!(seconds > 0) || seconds > kMaxIdleTimeoutSeconds) {
+    idleTimeout_ = Clock::duration::zero();
+    return;
+  }
+  // At least one tick: a positive timeout is never "off".
+  auto timeout =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  idleTimeout_ = std::max(timeout, Clock::duration(1));
+}
+
 void HttpServer::start() {
   server_.start();
   // After: called in the loop's thread, the server listens now (in another, soon).
@@ -167,9 +185,7 @@ HttpServer::ConnectionState* HttpServer::stateOf(const TcpConnectionPtr& conn) {
 
 void HttpServer::onConnection(const TcpConnectionPtr& conn) {
   if (conn->connected()) {
-    auto timeout = std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(idleTimeoutSeconds_));
-    auto state = std::make_shared<ConnectionState>(limits_, timeout);
+    auto state = std::make_shared<ConnectionState>(limits_, idleTimeout_);
     conn->setContext(state);
     conn->setHalfCloseCallback([this](const TcpConnectionPtr& c) { onHalfClose(c); });
     // A large file answer is two sends (the header, then sendfile). With Nagle's algorithm the
@@ -177,7 +193,7 @@ void HttpServer::onConnection(const TcpConnectionPtr& conn) {
     // while it waits for the rest: every keep-alive file request would stall. Answers are whole
     // messages, written as soon as they are ready; nothing is gained by holding them back.
     conn->setTcpNoDelay(true);
-    if (idleTimeoutSeconds_ > 0) {
+    if (idleTimeout_ > Clock::duration::zero()) {
       state->restartIdleWindow(*conn);
       armIdleTimer(conn, state.get());
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -45,8 +46,9 @@ class HttpServer : noncopyable {
   void setHttpCallback(HttpCallback cb) { httpCallback_ = std::move(cb); }
   void setThreadNum(int numThreads) { server_.setThreadNum(numThreads); }
   /// Seconds a connection may take to deliver its next request, and a response to make
-  /// progress; 0 turns the timeout off. Default 60.
-  void setIdleTimeout(double seconds) { idleTimeoutSeconds_ = seconds; }
+  /// progress; default 60. 0, a negative value or NaN turns the timeout off, and so does one
+  /// longer than about 31 years (1e9 seconds; infinity too): no connection waits that long.
+  void setIdleTimeout(double seconds);
   void setLimits(const HttpContext::Limits& limits) { limits_ = limits; }
 
   void start();
@@ -75,7 +77,7 @@ class HttpServer : noncopyable {
   static ConnectionState* stateOf(const net::TcpConnectionPtr& conn);
 
   HttpCallback httpCallback_;
-  double idleTimeoutSeconds_ = 60.0;
+  std::chrono::steady_clock::duration idleTimeout_ = std::chrono::seconds(60);  // 0: off
   HttpContext::Limits limits_;
   // Last, so destroyed first: ~TcpServer tears the connections down, and their callbacks
   // (onConnection) run while the members above are still alive.
