@@ -52,7 +52,7 @@ struct StaticFileHandler::Root {
   const int fd;  // O_PATH: usable only as the starting point of lookups
   const std::string realPath;
   const Confinement confinement;
-  // Set once, by whichever thread first sees ENOSYS; the others may still try openat2 once.
+  // Set once, by whichever thread first finds openat2 missing; the others may try it once more.
   std::atomic<bool> noOpenat2{false};
 };
 
@@ -111,6 +111,27 @@ bool isBeneath(const std::string& path, const std::string& root) {
   if (root == "/") return true;
   // root + "/": "/srv/www" must not let "/srv/www-private" through.
   return path == root || path.compare(0, root.size() + 1, root + "/") == 0;
+}
+
+/// Called after openat2 failed with ENOSYS or EPERM: whether it works all the same, and the
+/// error was about the file. ENOSYS comes from a kernel before 5.6; EPERM also from a seccomp
+/// filter that does not know the call (the default profiles of container runtimes, systemd's
+/// SystemCallFilter=), but an open may be refused with EPERM for its own reasons (a fanotify
+/// "deny"), and falling back for good on that would weaken every later lookup. Opening the
+/// root itself, which no permission refuses, tells them apart. Keeps errno. Not for E2BIG or
+/// EINVAL: `how` is open_how's first version and both resolve flags came with openat2, so every
+/// kernel that has the call takes them; those errors would be bugs, not a missing call.
+bool openat2Works(int rootFd) {
+  int err = errno;
+  struct open_how how = {};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH;
+  long fd = ::syscall(SYS_openat2, rootFd, ".", &how, sizeof how);
+  // Any other failure (EMFILE, say) is no proof that the call is missing.
+  bool works = fd >= 0 || (errno != ENOSYS && errno != EPERM);
+  if (fd >= 0) ::close(static_cast<int>(fd));
+  errno = err;
+  return works;
 }
 
 /// A page listing directory `dirFd` (which it takes over), shown as `urlPath` ("/a/b/").
@@ -188,10 +209,13 @@ int StaticFileHandler::openBeneath(const std::string& relative, int flags) const
       // prove it stayed beneath the root; trying again is what openat2(2) suggests.
       if (errno != EAGAIN) break;
     }
-    if (errno != ENOSYS) return -1;
+    // ENOSYS: a kernel before 5.6. EPERM: a seccomp filter that does not know the call, or a
+    // refusal of this very file; openat2Works() tells which.
+    if ((errno != ENOSYS && errno != EPERM) || openat2Works(root_->fd)) return -1;
     if (!root_->noOpenat2.exchange(true)) {
-      LOG_WARN << "openat2 is not available (kernel before 5.6?): confining paths to "
-               << root_->realPath << " with realpath(), which races with symlink changes";
+      LOG_WARN << "openat2 is not available (kernel before 5.6, or a seccomp filter): "
+               << "confining paths to " << root_->realPath
+               << " with realpath(), which races with symlink changes";
     }
   }
 
