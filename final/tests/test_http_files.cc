@@ -535,3 +535,34 @@ TEST_CASE("openat2 refused by a seccomp filter falls back to realpath and still 
     CHECK(lookups == expected);
   }
 }
+
+TEST_CASE("a listing shows a symlink out of the root the same whether its target exists",
+          "[ch10][http][files]") {
+  ScratchRoot scratch;
+  makeDir(scratch.base + "/outdir");
+  makeDir(scratch.root + "/links");
+  makeSymlink(scratch.base + "/outdir", scratch.root + "/links/out-dir");
+  makeSymlink("../../outdir", scratch.root + "/links/out-dir-relative");
+  makeSymlink(scratch.base + "/secret", scratch.root + "/links/out-file");
+  makeSymlink(scratch.base + "/missing", scratch.root + "/links/out-missing");
+  makeSymlink("../sub", scratch.root + "/links/in-dir");
+  makeSymlink("../hello.txt", scratch.root + "/links/in-file");
+  for (auto confinement : {StaticFileHandler::kAuto, StaticFileHandler::kRealpath}) {
+    INFO("confinement " << (confinement == StaticFileHandler::kAuto ? "openat2" : "realpath"));
+    FileServer server(scratch.root, confinement);
+    Response r = get(server.port(), "/links/");
+    REQUIRE(r.status == 200);
+    // Followed out of the root, out-dir would be "out-dir/" and out-missing not: a client could
+    // probe for directories outside. Every link that leads out looks like a file, as a request
+    // for it is 404 like one to a missing file.
+    for (const char* name : {"out-dir", "out-dir-relative", "out-file", "out-missing", "in-file"}) {
+      INFO(name);
+      CHECK(r.body.find("<a href=\"" + std::string(name) + "\">" + name + "</a>") !=
+            std::string::npos);
+    }
+    // A link that stays inside is followed, as a request for it is.
+    CHECK(r.body.find("<a href=\"in-dir/\">in-dir/</a>") != std::string::npos);
+    CHECK(get(server.port(), "/links/in-dir/").body == "<p>sub index</p>\n");
+    CHECK(get(server.port(), "/links/out-dir/").status == 404);
+  }
+}

@@ -113,6 +113,17 @@ bool isBeneath(const std::string& path, const std::string& root) {
   return path == root || path.compare(0, root.size() + 1, root + "/") == 0;
 }
 
+/// Whether the symlink `relative` (beneath the root, as for openBeneath) leads to a directory
+/// that is beneath the root too. Followed the way a request for it would be: a stat() through
+/// a link that leads out would show a client whether a directory exists outside the root
+/// ("etc/" against "etc"). A link that leads out, or nowhere, is listed as a plain name, and
+/// asking for it is 404 like any other way out.
+bool linkIsDirectoryBeneath(const StaticFileHandler& handler, const std::string& relative) {
+  FdGuard fd(handler.openBeneath(relative, O_PATH));
+  struct stat st;
+  return fd.get() >= 0 && ::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /// Called after openat2 failed with ENOSYS or EPERM: whether it works all the same, and the
 /// error was about the file. ENOSYS comes from a kernel before 5.6; EPERM also from a seccomp
 /// filter that does not know the call (the default profiles of container runtimes, systemd's
@@ -134,8 +145,10 @@ bool openat2Works(int rootFd) {
   return works;
 }
 
-/// A page listing directory `dirFd` (which it takes over), shown as `urlPath` ("/a/b/").
-void sendListing(HttpResponse* response, int dirFd, const std::string& urlPath) {
+/// A page listing directory `dirFd` (which it takes over), shown as `urlPath` ("/a/b/"); its
+/// entries are `prefix` + name beneath the handler's root.
+void sendListing(HttpResponse* response, int dirFd, const std::string& urlPath,
+                 const StaticFileHandler& handler, const std::string& prefix) {
   DIR* dir = ::fdopendir(dirFd);
   if (dir == nullptr) {
     ::close(dirFd);
@@ -149,10 +162,16 @@ void sendListing(HttpResponse* response, int dirFd, const std::string& urlPath) 
     std::string name = entry->d_name;
     if (name == "." || (name == ".." && urlPath == "/")) continue;
     bool isDir = entry->d_type == DT_DIR;
-    if (entry->d_type == DT_LNK || entry->d_type == DT_UNKNOWN) {
+    bool isLink = entry->d_type == DT_LNK;
+    if (entry->d_type == DT_UNKNOWN) {
+      // A file system that leaves d_type out: ask, without following a symlink (see below).
       struct stat st;
-      isDir = ::fstatat(::dirfd(dir), entry->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+      if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        isDir = S_ISDIR(st.st_mode);
+        isLink = S_ISLNK(st.st_mode);
+      }
     }
+    if (isLink) isDir = linkIsDirectoryBeneath(handler, prefix + name);
     entries.emplace_back(std::move(name), isDir);
   }
   ::closedir(dir);
@@ -296,7 +315,7 @@ void StaticFileHandler::operator()(const HttpRequest& request, HttpResponse* res
     sendError(response, statusForErrno(errno));
     return;
   }
-  sendListing(response, fd.release(), path);
+  sendListing(response, fd.release(), path, *this, path == "/" ? std::string() : relative);
 }
 
 }  // namespace http
