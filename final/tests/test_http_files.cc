@@ -1,13 +1,21 @@
 // StaticFileHandler: the path helpers alone, then real requests over sockets to an HttpServer
 // serving a scratch root. Next to the root lie files that must never come out of it.
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <cstddef>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -24,6 +32,8 @@
 #include "mymuduo/net/EventLoop.h"
 #include "mymuduo/net/InetAddress.h"
 
+using mymuduo::http::HttpRequest;
+using mymuduo::http::HttpResponse;
 using mymuduo::http::HttpServer;
 using mymuduo::http::StaticFileHandler;
 using testutil::Client;
@@ -165,6 +175,54 @@ void checkConfinement(StaticFileHandler::Confinement confinement) {
   Response inside = get(server.port(), "/inside-link");
   CHECK(inside.status == 200);
   CHECK(inside.body == "hello, world\n");
+}
+
+/// Makes openat2 fail with `err` in this process from now on, as a container's seccomp profile
+/// may; for a forked child. False when the kernel refuses the filter. It checks no
+/// architecture: the tests make native system calls only.
+bool blockOpenat2(int err) {
+  auto stmt = [](uint32_t code, uint32_t k) {
+    return sock_filter{static_cast<uint16_t>(code), 0, 0, k};
+  };
+  sock_filter filter[] = {
+      stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      sock_filter{BPF_JMP | BPF_JEQ | BPF_K, 0, 1, SYS_openat2},  // not openat2: skip one
+      stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (static_cast<uint32_t>(err) & SECCOMP_RET_DATA)),
+      stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog program = {static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) == 0;
+}
+
+/// What `handler` makes of a few paths, one line each: the file's content or the error, then
+/// the status of a GET.
+std::string describeLookups(const StaticFileHandler& handler) {
+  std::string out;
+  for (const char* relative : {"hello.txt", "inside-link", "sub/index.html", "link-file",
+                               "link-dir/secret", "abs-link", "sibling", "../secret"}) {
+    out += relative;
+    errno = 0;
+    int fd = handler.openBeneath(relative, O_RDONLY);
+    if (fd >= 0) {
+      char buf[64] = {};
+      ssize_t n = ::read(fd, buf, sizeof buf - 1);
+      ::close(fd);
+      out += ": " + std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
+    } else {
+      out += errno == EXDEV || errno == ELOOP ? ": refused\n"
+                                              : ": " + std::string(std::strerror(errno)) + "\n";
+    }
+  }
+  for (const char* target : {"/hello.txt", "/", "/list/", "/link-file", "/evil-index/"}) {
+    HttpRequest request;
+    request.setMethod("GET");
+    request.setPath(target);
+    HttpResponse response(false);
+    handler(request, &response);
+    out += std::string("GET ") + target + ": " + std::to_string(response.statusCode()) + "\n";
+  }
+  return out;
 }
 
 }  // namespace
@@ -438,4 +496,73 @@ TEST_CASE("one handler serves several IO threads at once", "[ch10][http][files]"
   }
   for (auto& c : clients) c.join();
   CHECK(good == 40);
+}
+
+TEST_CASE("openat2 refused by a seccomp filter falls back to realpath and still confines",
+          "[ch10][http][files]") {
+  ScratchRoot scratch;
+  const std::string expected = describeLookups(StaticFileHandler(scratch.root));
+  CHECK(expected == describeLookups(StaticFileHandler(scratch.root, StaticFileHandler::kRealpath)));
+  // ENOSYS: a kernel before 5.6; EPERM: container runtimes' profiles, for calls they do not know.
+  for (int err : {EPERM, ENOSYS}) {
+    INFO("openat2 fails with " << std::strerror(err));
+    testutil::ChildResult child = testutil::runInChild([&] {
+      std::string out;
+      if (!blockOpenat2(err)) {
+        out = "no seccomp filter";
+      } else {
+        try {
+          StaticFileHandler handler(scratch.root);
+          out = describeLookups(handler);
+        } catch (const std::exception& e) {
+          out = e.what();
+        }
+      }
+      // After a marker: the handler's log line goes to the same pipe.
+      std::printf("\n--- lookups\n%s", out.c_str());
+      std::fflush(stdout);
+    });
+    REQUIRE(WIFEXITED(child.status));
+    REQUIRE(WEXITSTATUS(child.status) == 0);
+    const std::string marker = "\n--- lookups\n";
+    const size_t at = child.output.rfind(marker);
+    REQUIRE(at != std::string::npos);
+    const std::string lookups = child.output.substr(at + marker.size());
+    if (lookups == "no seccomp filter") {
+      WARN("skipped: this kernel or sandbox refuses a seccomp filter");
+      continue;
+    }
+    CHECK(lookups == expected);
+  }
+}
+
+TEST_CASE("a listing shows a symlink out of the root the same whether its target exists",
+          "[ch10][http][files]") {
+  ScratchRoot scratch;
+  makeDir(scratch.base + "/outdir");
+  makeDir(scratch.root + "/links");
+  makeSymlink(scratch.base + "/outdir", scratch.root + "/links/out-dir");
+  makeSymlink("../../outdir", scratch.root + "/links/out-dir-relative");
+  makeSymlink(scratch.base + "/secret", scratch.root + "/links/out-file");
+  makeSymlink(scratch.base + "/missing", scratch.root + "/links/out-missing");
+  makeSymlink("../sub", scratch.root + "/links/in-dir");
+  makeSymlink("../hello.txt", scratch.root + "/links/in-file");
+  for (auto confinement : {StaticFileHandler::kAuto, StaticFileHandler::kRealpath}) {
+    INFO("confinement " << (confinement == StaticFileHandler::kAuto ? "openat2" : "realpath"));
+    FileServer server(scratch.root, confinement);
+    Response r = get(server.port(), "/links/");
+    REQUIRE(r.status == 200);
+    // Followed out of the root, out-dir would be "out-dir/" and out-missing not: a client could
+    // probe for directories outside. Every link that leads out looks like a file, as a request
+    // for it is 404 like one to a missing file.
+    for (const char* name : {"out-dir", "out-dir-relative", "out-file", "out-missing", "in-file"}) {
+      INFO(name);
+      CHECK(r.body.find("<a href=\"" + std::string(name) + "\">" + name + "</a>") !=
+            std::string::npos);
+    }
+    // A link that stays inside is followed, as a request for it is.
+    CHECK(r.body.find("<a href=\"in-dir/\">in-dir/</a>") != std::string::npos);
+    CHECK(get(server.port(), "/links/in-dir/").body == "<p>sub index</p>\n");
+    CHECK(get(server.port(), "/links/out-dir/").status == 404);
+  }
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,9 +28,10 @@ class HttpResponse;
 /// 414, 431, 501) and then the connection closed; "100 Continue" sent when a client expects
 /// it; the whole response still delivered to a client that shut down its write side after its
 /// request; the connection closed when a request takes longer than the idle timeout to arrive,
-/// counted from the end of the previous response, however slowly its bytes trickle in; a
-/// client that sends requests faster than it reads the answers not read from while more than
-/// 1 MiB of answers wait for it.
+/// counted from the end of the previous response, however slowly its bytes trickle in, or when
+/// a response stops moving out for as long; a client that sends requests faster than it reads
+/// the answers not read from while more than 1 MiB of answers wait for it; a callback that
+/// throws answered with 500 and the connection closed, the request never dispatched again.
 class HttpServer : noncopyable {
  public:
   using HttpCallback = std::function<void(const HttpRequest&, HttpResponse*)>;
@@ -43,9 +45,10 @@ class HttpServer : noncopyable {
 
   void setHttpCallback(HttpCallback cb) { httpCallback_ = std::move(cb); }
   void setThreadNum(int numThreads) { server_.setThreadNum(numThreads); }
-  /// Seconds a connection may take to deliver its next request; 0 turns the timeout off.
-  /// Default 60.
-  void setIdleTimeout(double seconds) { idleTimeoutSeconds_ = seconds; }
+  /// Seconds a connection may take to deliver its next request, and a response to make
+  /// progress; default 60. 0, a negative value or NaN turns the timeout off, and so does one
+  /// longer than about 31 years (1e9 seconds; infinity too): no connection waits that long.
+  void setIdleTimeout(double seconds);
   void setLimits(const HttpContext::Limits& limits) { limits_ = limits; }
 
   void start();
@@ -74,7 +77,7 @@ class HttpServer : noncopyable {
   static ConnectionState* stateOf(const net::TcpConnectionPtr& conn);
 
   HttpCallback httpCallback_;
-  double idleTimeoutSeconds_ = 60.0;
+  std::chrono::steady_clock::duration idleTimeout_ = std::chrono::seconds(60);  // 0: off
   HttpContext::Limits limits_;
   // Last, so destroyed first: ~TcpServer tears the connections down, and their callbacks
   // (onConnection) run while the members above are still alive.

@@ -22,13 +22,13 @@ class HttpResponse;
 /// Where a file may come from: only from beneath the root, AFTER symlinks are resolved. The
 /// path is percent-decoded first, then its dot segments are resolved, and then the kernel
 /// opens it with openat2(RESOLVE_BENEATH), which refuses any step (a "..", an absolute or a
-/// relative symlink) that would leave the root, atomically with the open. Kernels before 5.6
-/// have no openat2 (ENOSYS); there, realpath() and a prefix check stand in, with the race
-/// described in StaticFileHandler.cc.
+/// relative symlink) that would leave the root, atomically with the open. Where openat2 is
+/// missing (ENOSYS before Linux 5.6, EPERM from some seccomp filters), realpath() and a prefix
+/// check stand in, with the race described in StaticFileHandler.cc.
 class StaticFileHandler {
  public:
-  /// How a path is kept beneath the root: kAuto uses openat2 and falls back to kRealpath when
-  /// the kernel has no openat2; kRealpath forces the fallback (for tests, and to compare).
+  /// How a path is kept beneath the root: kAuto uses openat2 and falls back to kRealpath where
+  /// openat2 is missing; kRealpath forces the fallback (for tests, and to compare).
   enum Confinement { kAuto, kRealpath };
 
   /// Throws std::runtime_error if `root` cannot be opened or is not a directory.

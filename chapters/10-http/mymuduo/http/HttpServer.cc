@@ -8,6 +8,7 @@
 #include <any>
 #include <cerrno>
 #include <chrono>
+#include <string>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/http/HttpRequest.h"
@@ -36,6 +37,14 @@ constexpr uint64_t kInlineFileBytes = 16 * 1024;
 /// responses without end.
 constexpr size_t kOutputHighWaterBytes = 1024 * 1024;
 
+/// A response scratch buffer that grew past this is given back once the response is sent; a
+/// smaller one is kept, so that small answers on a keep-alive connection allocate nothing.
+constexpr size_t kScratchKeepBytes = 64 * 1024;
+
+/// An idle timeout longer than this (about 31 years) means none: no connection lasts that long,
+/// and its nanoseconds added to the clock's must not overflow.
+constexpr double kMaxIdleTimeoutSeconds = 1e9;
+
 /// Whether the comma-separated list in the request's Connection field has `token`, in any case.
 bool connectionHas(const HttpRequest& request, std::string_view token) {
   auto field = request.headers().find(std::string_view("Connection"));
@@ -59,6 +68,30 @@ bool connectionHas(const HttpRequest& request, std::string_view token) {
 bool wantsClose(const HttpRequest& request) {
   if (connectionHas(request, "close")) return true;
   return request.version() != HttpRequest::kHttp11 && !connectionHas(request, "keep-alive");
+}
+
+/// The answer when the callback gave none: threw, or set no status.
+HttpResponse internalError(bool close) {
+  HttpResponse response(close);
+  response.setStatusCode(HttpResponse::k500InternalServerError);
+  response.setContentType("text/plain; charset=utf-8");
+  response.setBody("500 Internal Server Error\n");
+  return response;
+}
+
+/// The bytes of the connection's answers not yet handed to the kernel: its output buffer and
+/// what is left of a file being sent.
+size_t pendingOutput(net::TcpConnection& conn) {
+  return conn.outputBuffer()->readableBytes() + conn.fileBytesLeft();
+}
+
+/// Sends the response serialised in `scratch` and gives back a scratch that grew large. Its
+/// vector keeps the largest size it ever had, as TcpConnection's buffers would without their
+/// releaseIfEmpty(): ten idle connections that each got one 20 MB string body would hold
+/// 200 MB. So memory goes back once the answer is handed over, as theirs does.
+void sendScratch(net::TcpConnection& conn, net::Buffer* scratch) {
+  conn.send(scratch);
+  if (scratch->internalCapacity() > kScratchKeepBytes) scratch->releaseIfEmpty();
 }
 
 /// Reads a file body of at most kInlineFileBytes into buf; false if the file is shorter now.
@@ -95,11 +128,11 @@ struct HttpServer::ConnectionState {
   /// set, later pipelined requests wait, in the input buffer or (reading stopped) in the kernel.
   std::shared_ptr<HttpResponse::FileBody> file;
   bool closeAfterFile = false;
-  /// TcpConnection::fileBytesLeft() when the idle timer last looked: a file going out slowly
-  /// is progress, not idleness.
-  size_t fileBytesLeftSeen = 0;
-  /// Scratch for a response's header (and a small file body), reused so that a keep-alive
-  /// connection does not allocate per response.
+  /// pendingOutput() when the idle window last started: an answer going out slowly is
+  /// progress, not idleness.
+  size_t pendingOutputSeen = 0;
+  /// What a response is serialised into (all but a streamed file), reused so that a
+  /// keep-alive connection does not allocate per response (see sendScratch).
   net::Buffer scratch;
   /// onWriteComplete() is the connection's write-complete callback (see watchWriteComplete).
   bool watchingWriteComplete = false;
@@ -110,8 +143,11 @@ struct HttpServer::ConnectionState {
   Clock::time_point idleDeadline;
   net::TimerId idleTimer;
 
-  /// The start of the window in which the next request must complete.
-  void restartIdleWindow() { idleDeadline = Clock::now() + idleTimeout; }
+  /// The start of the window in which the next request must complete, or the output move.
+  void restartIdleWindow(net::TcpConnection& conn) {
+    idleDeadline = Clock::now() + idleTimeout;
+    pendingOutputSeen = pendingOutput(conn);
+  }
 };
 
 HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr, std::string name,
@@ -120,6 +156,20 @@ HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr,
   server_.setConnectionCallback([this](const TcpConnectionPtr& conn) { onConnection(conn); });
   server_.setMessageCallback([this](const TcpConnectionPtr& conn, net::Buffer* buf,
                                     Timestamp receiveTime) { onMessage(conn, buf, receiveTime); });
+}
+
+void HttpServer::setIdleTimeout(double seconds) {
+  // Checked before the conversion: a double whose nanoseconds do not fit the clock's integer
+  // count (1e300, infinity, NaN) is undefined behaviour to convert, and on x86-64 comes out as
+  // the most negative count, a deadline long past: every connection would close at once.
+  if (!(seconds > 0) || seconds > kMaxIdleTimeoutSeconds) {
+    idleTimeout_ = Clock::duration::zero();
+    return;
+  }
+  // At least one tick: a positive timeout is never "off".
+  auto timeout =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  idleTimeout_ = std::max(timeout, Clock::duration(1));
 }
 
 void HttpServer::start() {
@@ -135,9 +185,7 @@ HttpServer::ConnectionState* HttpServer::stateOf(const TcpConnectionPtr& conn) {
 
 void HttpServer::onConnection(const TcpConnectionPtr& conn) {
   if (conn->connected()) {
-    auto timeout = std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(idleTimeoutSeconds_));
-    auto state = std::make_shared<ConnectionState>(limits_, timeout);
+    auto state = std::make_shared<ConnectionState>(limits_, idleTimeout_);
     conn->setContext(state);
     conn->setHalfCloseCallback([this](const TcpConnectionPtr& c) { onHalfClose(c); });
     // A large file answer is two sends (the header, then sendfile). With Nagle's algorithm the
@@ -145,8 +193,8 @@ void HttpServer::onConnection(const TcpConnectionPtr& conn) {
     // while it waits for the rest: every keep-alive file request would stall. Answers are whole
     // messages, written as soon as they are ready; nothing is gained by holding them back.
     conn->setTcpNoDelay(true);
-    if (idleTimeoutSeconds_ > 0) {
-      state->restartIdleWindow();
+    if (idleTimeout_ > Clock::duration::zero()) {
+      state->restartIdleWindow(*conn);
       armIdleTimer(conn, state.get());
     }
   } else if (ConnectionState* state = stateOf(conn)) {
@@ -163,10 +211,11 @@ void HttpServer::armIdleTimer(const TcpConnectionPtr& conn, ConnectionState* sta
     if (!c) return;
     ConnectionState* s = stateOf(c);
     if (s == nullptr) return;
-    if (s->file && c->fileBytesLeft() != s->fileBytesLeftSeen) {
-      s->fileBytesLeftSeen = c->fileBytesLeft();
-      s->restartIdleWindow();
-    }
+    // Output that moved since the window started is progress, not idleness: a client reading
+    // a large answer slowly, a file or a string draining from the output buffer. Counted
+    // between two looks, as nginx's send_timeout counts between two writes, so a client that
+    // stops reading is still closed.
+    if (pendingOutput(*c) != s->pendingOutputSeen) s->restartIdleWindow(*c);
     if (Clock::now() < s->idleDeadline) {
       armIdleTimer(c, s);  // the deadline moved since we were armed
     } else {
@@ -219,14 +268,20 @@ void HttpServer::processRequests(const TcpConnectionPtr& conn, ConnectionState* 
 void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
   const HttpRequest& request = state->context.request();
   HttpResponse response(wantsClose(request));
-  if (httpCallback_) httpCallback_(request, &response);
+  try {
+    if (httpCallback_) httpCallback_(request, &response);
+  } catch (...) {
+    // Caught here, not left to the loop: the parser would stay at "request complete" with no
+    // answer sent, and the client's next bytes would dispatch the same request again. What
+    // the callback left half done is unknown, so the connection ends after the 500.
+    std::string what = "HttpServer: " + conn->name() + " the callback for " + request.path();
+    net::logCallbackException(what.c_str());
+    response = internalError(true);
+  }
   if (response.statusCode() == HttpResponse::kUnknown) {
     LOG_ERROR << "HttpServer: the callback set no status for " << request.methodString() << " "
               << request.path();
-    response = HttpResponse(response.closeConnection());
-    response.setStatusCode(HttpResponse::k500InternalServerError);
-    response.setContentType("text/plain; charset=utf-8");
-    response.setBody("500 Internal Server Error\n");
+    response = internalError(response.closeConnection());
   }
   // The answer to HEAD, and a status that has no body, get the headers only.
   bool headOnly =
@@ -251,23 +306,22 @@ void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
     conn->forceClose();
     return;
   }
-  conn->send(&state->scratch);
+  sendScratch(*conn, &state->scratch);
   state->context.reset();
   if (streaming || conn->outputBuffer()->readableBytes() > 0) watchWriteComplete(conn, state);
   if (streaming) {
     // Sent after the header; its write-complete ends the response.
     state->file = file;
     state->closeAfterFile = response.closeConnection();
-    state->fileBytesLeftSeen = static_cast<size_t>(file->length);
-    state->restartIdleWindow();
     conn->sendFile(file->fd, 0, static_cast<size_t>(file->length));
+    state->restartIdleWindow(*conn);
     return;
   }
   finishResponse(conn, state, response.closeConnection());
 }
 
 void HttpServer::finishResponse(const TcpConnectionPtr& conn, ConnectionState* state, bool close) {
-  state->restartIdleWindow();
+  state->restartIdleWindow(*conn);
   if (close) {
     state->closing = true;
     conn->shutdown();  // after the queued output
@@ -286,7 +340,7 @@ void HttpServer::respondWithError(const TcpConnectionPtr& conn, ConnectionState*
   response.setBody(std::to_string(status) + " " + HttpResponse::reasonPhrase(status) + ": " +
                    state->context.errorReason() + "\n");
   response.appendToBuffer(&state->scratch);
-  conn->send(&state->scratch);
+  sendScratch(*conn, &state->scratch);
   conn->inputBuffer()->retrieveAll();
   // Not forceClose(): shut down our side and read until the peer's EOF (or the idle timer).
   finishResponse(conn, state, true);
@@ -321,7 +375,9 @@ void HttpServer::onWriteComplete(const TcpConnectionPtr& conn) {
     // The output is all in the kernel: the true end of the previous response, later than when
     // it was queued if the client reads a large one slowly. Only our own sends lead here, never
     // the client's bytes; and not in the middle of a request (after a 100 Continue).
-    if (state->context.state() == HttpContext::kExpectRequestLine) state->restartIdleWindow();
+    if (state->context.state() == HttpContext::kExpectRequestLine) {
+      state->restartIdleWindow(*conn);
+    }
     return;
   }
   // A write-complete queued before the file started may arrive while the file is still going

@@ -52,7 +52,7 @@ struct StaticFileHandler::Root {
   const int fd;  // O_PATH: usable only as the starting point of lookups
   const std::string realPath;
   const Confinement confinement;
-  // Set once, by whichever thread first sees ENOSYS; the others may still try openat2 once.
+  // Set once, by whichever thread first finds openat2 missing; the others may try it once more.
   std::atomic<bool> noOpenat2{false};
 };
 
@@ -113,8 +113,42 @@ bool isBeneath(const std::string& path, const std::string& root) {
   return path == root || path.compare(0, root.size() + 1, root + "/") == 0;
 }
 
-/// A page listing directory `dirFd` (which it takes over), shown as `urlPath` ("/a/b/").
-void sendListing(HttpResponse* response, int dirFd, const std::string& urlPath) {
+/// Whether the symlink `relative` (beneath the root, as for openBeneath) leads to a directory
+/// that is beneath the root too. Followed the way a request for it would be: a stat() through
+/// a link that leads out would show a client whether a directory exists outside the root
+/// ("etc/" against "etc"). A link that leads out, or nowhere, is listed as a plain name, and
+/// asking for it is 404 like any other way out.
+bool linkIsDirectoryBeneath(const StaticFileHandler& handler, const std::string& relative) {
+  FdGuard fd(handler.openBeneath(relative, O_PATH));
+  struct stat st;
+  return fd.get() >= 0 && ::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/// Called after openat2 failed with ENOSYS or EPERM: whether it works all the same, and the
+/// error was about the file. ENOSYS comes from a kernel before 5.6; EPERM also from a seccomp
+/// filter that does not know the call (the default profiles of container runtimes, systemd's
+/// SystemCallFilter=), but an open may be refused with EPERM for its own reasons (a fanotify
+/// "deny"), and falling back for good on that would weaken every later lookup. Opening the
+/// root itself, which no permission refuses, tells them apart. Keeps errno. Not for E2BIG or
+/// EINVAL: `how` is open_how's first version and both resolve flags came with openat2, so every
+/// kernel that has the call takes them; those errors would be bugs, not a missing call.
+bool openat2Works(int rootFd) {
+  int err = errno;
+  struct open_how how = {};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH;
+  long fd = ::syscall(SYS_openat2, rootFd, ".", &how, sizeof how);
+  // Any other failure (EMFILE, say) is no proof that the call is missing.
+  bool works = fd >= 0 || (errno != ENOSYS && errno != EPERM);
+  if (fd >= 0) ::close(static_cast<int>(fd));
+  errno = err;
+  return works;
+}
+
+/// A page listing directory `dirFd` (which it takes over), shown as `urlPath` ("/a/b/"); its
+/// entries are `prefix` + name beneath the handler's root.
+void sendListing(HttpResponse* response, int dirFd, const std::string& urlPath,
+                 const StaticFileHandler& handler, const std::string& prefix) {
   DIR* dir = ::fdopendir(dirFd);
   if (dir == nullptr) {
     ::close(dirFd);
@@ -128,10 +162,16 @@ void sendListing(HttpResponse* response, int dirFd, const std::string& urlPath) 
     std::string name = entry->d_name;
     if (name == "." || (name == ".." && urlPath == "/")) continue;
     bool isDir = entry->d_type == DT_DIR;
-    if (entry->d_type == DT_LNK || entry->d_type == DT_UNKNOWN) {
+    bool isLink = entry->d_type == DT_LNK;
+    if (entry->d_type == DT_UNKNOWN) {
+      // A file system that leaves d_type out: ask, without following a symlink (see below).
       struct stat st;
-      isDir = ::fstatat(::dirfd(dir), entry->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+      if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        isDir = S_ISDIR(st.st_mode);
+        isLink = S_ISLNK(st.st_mode);
+      }
     }
+    if (isLink) isDir = linkIsDirectoryBeneath(handler, prefix + name);
     entries.emplace_back(std::move(name), isDir);
   }
   ::closedir(dir);
@@ -188,10 +228,13 @@ int StaticFileHandler::openBeneath(const std::string& relative, int flags) const
       // prove it stayed beneath the root; trying again is what openat2(2) suggests.
       if (errno != EAGAIN) break;
     }
-    if (errno != ENOSYS) return -1;
+    // ENOSYS: a kernel before 5.6. EPERM: a seccomp filter that does not know the call, or a
+    // refusal of this very file; openat2Works() tells which.
+    if ((errno != ENOSYS && errno != EPERM) || openat2Works(root_->fd)) return -1;
     if (!root_->noOpenat2.exchange(true)) {
-      LOG_WARN << "openat2 is not available (kernel before 5.6?): confining paths to "
-               << root_->realPath << " with realpath(), which races with symlink changes";
+      LOG_WARN << "openat2 is not available (kernel before 5.6, or a seccomp filter): "
+               << "confining paths to " << root_->realPath
+               << " with realpath(), which races with symlink changes";
     }
   }
 
@@ -272,7 +315,7 @@ void StaticFileHandler::operator()(const HttpRequest& request, HttpResponse* res
     sendError(response, statusForErrno(errno));
     return;
   }
-  sendListing(response, fd.release(), path);
+  sendListing(response, fd.release(), path, *this, path == "/" ? std::string() : relative);
 }
 
 }  // namespace http
