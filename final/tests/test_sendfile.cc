@@ -225,20 +225,22 @@ TEST_CASE("sendFile behind output still queued sends that output first", "[ch10]
 
 TEST_CASE("sendFile that finds the socket full waits for it instead of closing",
           "[ch10][sendfile]") {
-  // EAGAIN from sendfile(2) means "not now". To meet it for sure: 200 KiB sent first, which the
-  // kernel takes whole, then the send buffer shrunk below what it already holds, so the socket
-  // has no room left when sendFile() starts (the client reads nothing until then).
+  // EAGAIN from sendfile(2) means "not now". To meet it for sure: 200 KiB written first, which
+  // the kernel takes whole (the client reads nothing yet), then the send buffer shrunk below what
+  // it holds. The first write bypasses the connection, to pass MSG_EOR: it ends the last
+  // segment, which sendfile() could otherwise still fill without asking for memory.
   OpenFile file(256 * 1024);
   const std::string first(200 * 1024, 'x');
   std::promise<bool> wroteAllAtOnce;
   TestServer server([&](TcpServer& s) {
     s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
       if (!conn->connected()) return;
-      conn->send(first);
-      wroteAllAtOnce.set_value(conn->outputBuffer()->readableBytes() == 0);
+      int fd = serverFdOf(conn);
+      ssize_t n = ::send(fd, first.data(), first.size(), MSG_NOSIGNAL | MSG_EOR);
       int small = 2048;
-      ::setsockopt(serverFdOf(conn), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
       conn->sendFile(file.fd(), 0, file.content().size());
+      wroteAllAtOnce.set_value(n == static_cast<ssize_t>(first.size()));  // the client reads now
     });
     s.setWriteCompleteCallback([&](const TcpConnectionPtr& conn) {
       if (conn->fileBytesLeft() == 0 && conn->outputBuffer()->readableBytes() == 0) {

@@ -10,6 +10,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -222,4 +223,34 @@ TEST_CASE("destroying a TcpServer closes its live connections", "[ch06][tcpserve
   CHECK(events.last.expired());
   CHECK(readUntilEof(fd).empty());  // the client sees EOF
   ::close(fd);
+}
+
+TEST_CASE("a DOWN callback that throws still lets the connection go", "[ch06][tcpconnection]") {
+  // The exception is logged and dropped, like any callback's, and the close goes on: the server
+  // forgets the connection and its channel leaves the poller.
+  ConnectionEvents events;
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      events(conn);
+      if (!conn->connected()) throw std::runtime_error("thrown by the DOWN callback");
+    });
+  });
+
+  SECTION("the peer closes") {
+    int fd = connectTo(server.port());
+    REQUIRE(events.waitUp());
+    ::close(fd);
+    REQUIRE(events.waitDown());
+    server.settle();
+    CHECK(events.last.expired());  // the server let go of it: the close callback ran
+  }
+
+  SECTION("the server is destroyed") {
+    int fd = connectTo(server.port());
+    REQUIRE(events.waitUp());
+    server.stop();  // ~Channel would abort on a channel still in the poller
+    CHECK(events.downs == 1);
+    CHECK(events.last.expired());
+    ::close(fd);
+  }
 }

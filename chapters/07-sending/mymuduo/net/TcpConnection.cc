@@ -215,7 +215,9 @@ void TcpConnection::connectDestroyed() {
     // The owner let go without a close from the peer (a server shutting down).
     setDisconnected();
     channel_->disableAll();
-    connectionCallback_(shared_from_this());
+    // Guarded: a DOWN callback that throws must not keep the channel in the poller.
+    invokeCallback("TcpConnection: the connection callback",
+                   [this] { connectionCallback_(shared_from_this()); });
   }
   channel_->remove();
 }
@@ -307,7 +309,10 @@ void TcpConnection::handleClose() {
   setDisconnected();
   channel_->disableAll();
   TcpConnectionPtr guardThis(shared_from_this());
-  connectionCallback_(guardThis);
+  // Guarded: a DOWN callback that throws must not skip the owner's close callback, or the
+  // owner would hold a closed connection for ever.
+  invokeCallback("TcpConnection: the connection callback",
+                 [&] { connectionCallback_(guardThis); });
   // Last: the owner drops its reference here, and schedules connectDestroyed().
   closeCallback_(guardThis);
 }

@@ -323,7 +323,9 @@ void TcpConnection::connectDestroyed() {
     channel_->disableAll();
     fileFd_ = -1;
     fileBytesLeft_ = 0;
-    connectionCallback_(shared_from_this());
+    // Guarded: a DOWN callback that throws must not keep the channel in the poller.
+    invokeCallback("TcpConnection: the connection callback",
+                   [this] { connectionCallback_(shared_from_this()); });
   }
   channel_->remove();
 }
@@ -427,7 +429,10 @@ void TcpConnection::handleClose() {
   fileFd_ = -1;  // the user may close it now
   fileBytesLeft_ = 0;
   TcpConnectionPtr guardThis(shared_from_this());
-  connectionCallback_(guardThis);
+  // Guarded: a DOWN callback that throws must not skip the owner's close callback, or the
+  // owner would hold a closed connection for ever.
+  invokeCallback("TcpConnection: the connection callback",
+                 [&] { connectionCallback_(guardThis); });
   // Last: the owner drops its reference here, and schedules connectDestroyed().
   closeCallback_(guardThis);
 }
