@@ -254,3 +254,30 @@ TEST_CASE("a DOWN callback that throws still lets the connection go", "[ch06][tc
     ::close(fd);
   }
 }
+
+TEST_CASE("a start() queued from another thread that arrives after the server is gone does nothing",
+          "[ch06][tcpserver]") {
+  // start() is safe from any thread: from another one it hops into the loop. Here the loop is
+  // busy while start() is called, and the task ahead of the hop destroys the server.
+  testutil::LoopInThread runner;
+  std::unique_ptr<TcpServer> server;
+  std::promise<void> created;
+  runner.loop()->runInLoop([&] {
+    server = std::make_unique<TcpServer>(runner.loop(), mymuduo::net::InetAddress(0, true), "t");
+    created.set_value();
+  });
+  created.get_future().wait();
+  std::promise<void> startCalled;
+  std::promise<void> destroyed;
+  runner.loop()->queueInLoop([&] {
+    startCalled.get_future().wait();  // the loop is held here while start() is queued
+    server.reset();
+    destroyed.set_value();
+  });
+  server->start();
+  startCalled.set_value();
+  destroyed.get_future().wait();
+  std::promise<void> after;  // runs after the queued start(): it touched no freed server
+  runner.loop()->queueInLoop([&] { after.set_value(); });
+  CHECK(after.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+}

@@ -40,7 +40,8 @@ InetAddress TcpServer::listenAddress() const { return acceptor_->listenAddress()
 
 void TcpServer::start() {
   if (!started_.exchange(true)) {
-    loop_->runInLoop([this] {
+    loop_->runInLoop([this, alive = std::weak_ptr<bool>(alive_)] {
+      if (alive.expired()) return;  // destroyed before this hop ran
       assert(!acceptor_->listening());
       acceptor_->listen();
     });

@@ -63,6 +63,9 @@ class TcpServer : noncopyable {
   ConnectionCallback connectionCallback_;
   MessageCallback messageCallback_;
   WriteCompleteCallback writeCompleteCallback_;
+  // Expires when the server does: a start() queued from another thread that runs after
+  // ~TcpServer sees it expired and leaves the server alone.
+  const std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::atomic<bool> started_{false};
   uint64_t nextConnId_ = 1;    // loop thread only; 64 bits never wrap in practice
   ConnectionMap connections_;  // loop thread only

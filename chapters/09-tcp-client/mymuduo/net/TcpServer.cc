@@ -50,7 +50,8 @@ void TcpServer::setThreadNum(int numThreads) {
 
 void TcpServer::start() {
   if (!started_.exchange(true)) {
-    loop_->runInLoop([this] {
+    loop_->runInLoop([this, alive = std::weak_ptr<bool>(alive_)] {
+      if (alive.expired()) return;  // destroyed before this hop ran
       // The IO loops exist before the first connection can be accepted.
       threadPool_->start(threadInitCallback_);
       assert(!acceptor_->listening());

@@ -85,8 +85,9 @@ class TcpServer : noncopyable {
   WriteCompleteCallback writeCompleteCallback_;
   ThreadInitCallback threadInitCallback_;
   std::unique_ptr<EventLoopThreadPool> threadPool_;
-  // Expires when the server does. A close hops from an IO loop to our loop with a weak_ptr to
-  // it: a hop that arrives after ~TcpServer sees it expired and leaves the server alone.
+  // Expires when the server does. A start() queued from another thread, and a close that hops
+  // from an IO loop to our loop, hold a weak_ptr to it: one that arrives after ~TcpServer sees
+  // it expired and leaves the server alone.
   const std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::atomic<bool> started_{false};
   uint64_t nextConnId_ = 1;    // loop thread only; 64 bits never wrap in practice
