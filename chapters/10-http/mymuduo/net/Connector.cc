@@ -120,7 +120,10 @@ void Connector::connecting(int sockfd) {
   setState(kConnecting);
   assert(!channel_);
   channel_ = std::make_unique<Channel>(loop_, sockfd);
-  // `this` is safe here: the channel is ours, and it is removed before we are destroyed.
+  // `this` in the callbacks: tied, the channel holds us for the whole of its handleEvent(). One
+  // event may run handleError() and then handleWrite(), and the first may report a failure
+  // whose callback destroys our owner and its reference to us.
+  channel_->tie(shared_from_this());
   channel_->setWriteCallback([this] { handleWrite(); });
   channel_->setErrorCallback([this] { handleError(); });
   // Writable means the handshake is over - successfully or not. SO_ERROR tells which.
