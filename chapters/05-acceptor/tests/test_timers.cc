@@ -2,12 +2,15 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
 #include <ctime>
 #include <future>
+#include <limits>
+#include <numeric>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -382,4 +385,126 @@ TEST_CASE("a repeating timer that fell behind skips the ticks it missed", "[ch04
   CHECK(timer.expiration() == t0 + milliseconds(50));  // the next tick, once, in phase
   timer.restart(t0 + milliseconds(50));  // exactly on time
   CHECK(timer.expiration() == t0 + milliseconds(60));
+}
+
+TEST_CASE("timers due at the same wall-clock time run in the order they were added",
+          "[ch04][timer]") {
+  // Each runAt(Timestamp) converts to the monotonic clock. Converted as now + (time - wall
+  // now), every call read the two clocks a little apart, the 50 deadlines came out a few ns
+  // apart in no particular order, and the timers ran in that order.
+  constexpr int kTimers = 50;
+  EventLoop loop;
+  Guard guard(loop, 5.0);
+  std::vector<int> order;
+  Timestamp when = addTime(Timestamp::now(), 0.02);
+  for (int i = 0; i < kTimers; ++i) {
+    loop.runAt(when, [&, i] {
+      order.push_back(i);
+      if (order.size() == kTimers) loop.quit();
+    });
+  }
+  loop.loop();
+  REQUIRE_FALSE(guard.fired);
+  std::vector<int> added(kTimers);
+  std::iota(added.begin(), added.end(), 0);
+  CHECK(order == added);
+}
+
+TEST_CASE("timers with one steady deadline or one delay run in the order they were added",
+          "[ch04][timer]") {
+  constexpr int kTimers = 50;
+  EventLoop loop;
+  Guard guard(loop, 5.0);
+  std::vector<int> atOrder;
+  std::vector<int> afterOrder;
+  auto when = TimerClock::now() + std::chrono::milliseconds(20);
+  for (int i = 0; i < kTimers; ++i) {
+    loop.runAt(when, [&, i] { atOrder.push_back(i); });        // one deadline: the sequence decides
+    loop.runAfter(0.02, [&, i] { afterOrder.push_back(i); });  // each counted from its own call
+  }
+  loop.runAfter(0.05, [&] { loop.quit(); });
+  loop.loop();
+  REQUIRE_FALSE(guard.fired);
+  std::vector<int> added(kTimers);
+  std::iota(added.begin(), added.end(), 0);
+  CHECK(atOrder == added);
+  CHECK(afterOrder == added);
+}
+
+TEST_CASE("a wall-clock deadline follows a step of the wall clock made before the call",
+          "[ch04][timer]") {
+  using Clock = std::chrono::steady_clock;
+  std::promise<void> first;
+  std::promise<void> forward;
+  std::promise<Clock::duration> back;
+  WallClockStep step;
+  testutil::LoopInThread runner;  // declared last: its loop stops before the rest goes
+  EventLoop* loop = runner.loop();
+
+  // The offset between the clocks is taken now, unstepped.
+  loop->runAt(Timestamp::now(), [&] { first.set_value(); });
+  REQUIRE(first.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+
+  // An hour forward: converted with the old offset, a timer due in 50 ms would wait an hour.
+  step.set(std::chrono::hours(1));
+  loop->runAt(addTime(Timestamp::now(), 0.05), [&] { forward.set_value(); });
+  REQUIRE(forward.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+
+  // An hour back from the true time: with the offset of the forward step, a timer due in
+  // 0.3 s would be two hours overdue and fire at once.
+  step.set(std::chrono::hours(-1));
+  Clock::time_point calledAt = Clock::now();
+  loop->runAt(addTime(Timestamp::now(), 0.3),
+              [&, calledAt] { back.set_value(Clock::now() - calledAt); });
+  std::future<Clock::duration> waited = back.get_future();
+  REQUIRE(waited.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(waited.get() >= std::chrono::milliseconds(299));  // Timestamp has whole microseconds
+}
+
+TEST_CASE("a timer with an enormous delay or interval does not fire at once", "[ch04][timer]") {
+  // Converted to nanoseconds unclamped, 1e300 s and infinity do not fit in the 64-bit count
+  // (undefined; on x86 a large negative count, due at once), and a delay just short of the
+  // largest count makes now + delay overflow (undefined too; it wrapped to the far past, and
+  // arming the timerfd for that overflowed again, to centuries ahead: no timer fired after it).
+  std::atomic<int> fired{0};
+  std::promise<void> witness;
+  testutil::LoopInThread runner;  // not Guard, a timer: it would wait for centuries too
+  EventLoop* loop = runner.loop();
+  const double almostMax =
+      std::chrono::duration<double>(TimerClock::duration::max() - std::chrono::milliseconds(1))
+          .count();
+  for (double delay : {1e300, std::numeric_limits<double>::infinity(), 1e10, almostMax}) {
+    loop->runAfter(delay, [&] { ++fired; });
+    loop->runEvery(delay, [&] { ++fired; });
+  }
+  loop->runAt(Timestamp(std::numeric_limits<int64_t>::max()), [&] { ++fired; });
+  loop->runAfter(0.05, [&] { witness.set_value(); });
+  REQUIRE(witness.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(fired == 0);
+}
+
+TEST_CASE("a negative or NaN delay runs the timer at once and only once", "[ch04][timer]") {
+  std::array<std::atomic<int>, 10> fired{};
+  std::promise<void> witness;
+  testutil::LoopInThread runner;  // not Guard: see the test above
+  EventLoop* loop = runner.loop();
+  size_t i = 0;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (double delay : {-1.0, nan, -std::numeric_limits<double>::infinity(), -1e300}) {
+    loop->runAfter(delay, [&fired, i] { ++fired[i]; });
+    ++i;
+    loop->runEvery(delay, [&fired, i] { ++fired[i]; });  // no interval: it runs once
+    ++i;
+  }
+  // Far in the past on either clock: the delays computed from these must not overflow.
+  loop->runAt(TimerClock::time_point::min(), [&fired, i] { ++fired[i]; });
+  ++i;
+  loop->runAt(Timestamp(std::numeric_limits<int64_t>::min()), [&fired, i] { ++fired[i]; });
+  REQUIRE(++i == fired.size());
+  loop->runAfter(0.05, [&] { witness.set_value(); });
+  REQUIRE(witness.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  for (size_t t = 0; t < fired.size(); ++t) {
+    INFO("timer " << t);
+    CHECK(fired[t] == 1);
+  }
 }

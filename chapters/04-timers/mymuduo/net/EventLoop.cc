@@ -135,8 +135,10 @@ size_t EventLoop::queueSize() const {
 }
 
 TimerId EventLoop::runAt(Timestamp time, TimerCallback cb) {
-  // Timers run on the monotonic clock: the wall-clock deadline becomes a delay, here and now.
-  return runAfter(timeDifference(time, Timestamp::now()), std::move(cb));
+  // Timers run on the monotonic clock: the wall-clock deadline becomes a time on it, here and
+  // now. Not as now + (time - Timestamp::now()): each call would read the two clocks at
+  // slightly different moments, and timers for one Timestamp would run in a random order.
+  return runAt(toTimerClock(time), std::move(cb));
 }
 
 TimerId EventLoop::runAt(std::chrono::steady_clock::time_point time, TimerCallback cb) {

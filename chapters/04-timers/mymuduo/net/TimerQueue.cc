@@ -29,7 +29,9 @@ int createTimerfd() {
 // all-zero it_value would disarm the timerfd instead of firing it.
 struct timespec howMuchTimeFromNow(TimerClock::time_point when) {
   using std::chrono::nanoseconds;
-  int64_t ns = std::chrono::duration_cast<nanoseconds>(when - TimerClock::now()).count();
+  TimerClock::time_point now = TimerClock::now();
+  // Compared first: when - now overflows for a `when` far in the past (time_point::min()).
+  int64_t ns = when > now ? std::chrono::duration_cast<nanoseconds>(when - now).count() : 0;
   if (ns < 100 * 1000) {
     ns = 100 * 1000;
   }

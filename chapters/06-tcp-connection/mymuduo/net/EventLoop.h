@@ -54,16 +54,19 @@ class EventLoop : noncopyable {
   void queueInLoop(Functor cb);
   size_t queueSize() const;
 
-  /// Runs cb at wall-clock `time`, converted at the call into a delay on the monotonic clock
-  /// timers run on: a later step of the wall clock does not move it. Safe from any thread.
+  /// Runs cb at wall-clock `time`, converted at the call into a time on the monotonic clock
+  /// timers run on (toTimerClock()): a later step of the wall clock does not move it, and
+  /// timers for one `time` run in the order they were added. Safe from any thread.
   TimerId runAt(Timestamp time, TimerCallback cb);
   /// Runs cb at `time` on the timers' own clock, steady_clock (CLOCK_MONOTONIC). Safe from
   /// any thread.
   TimerId runAt(std::chrono::steady_clock::time_point time, TimerCallback cb);
-  /// Runs cb after `delay` seconds. Safe from any thread.
+  /// Runs cb after `delay` seconds: 0 if negative or NaN, at most 100 years (toTimerDuration()).
+  /// Safe from any thread.
   TimerId runAfter(double delay, TimerCallback cb);
   /// Runs cb every `interval` seconds, on a fixed schedule from the call: a late tick does not
-  /// delay the later ones, and ticks the loop missed are skipped. Safe from any thread.
+  /// delay the later ones, and ticks the loop missed are skipped. An interval of 0 or less, or
+  /// NaN, runs cb once, at once. Safe from any thread.
   TimerId runEvery(double interval, TimerCallback cb);
   /// Cancels the timer; nothing happens if it has already run. Safe from any thread,
   /// including from inside the timer's own callback.

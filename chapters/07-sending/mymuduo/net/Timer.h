@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "mymuduo/base/Timestamp.h"
 #include "mymuduo/base/noncopyable.h"
 #include "mymuduo/net/Callbacks.h"
 
@@ -16,10 +17,29 @@ namespace net {
 /// its times with a wall-clock Timestamp.
 using TimerClock = std::chrono::steady_clock;
 
-/// Seconds as a TimerClock duration, rounded up so that a timer never fires early.
+/// The longest delay a timer takes: 100 years. With it, now + delay (and a repeating timer's
+/// next tick, counted from an expiration already past) fits in TimerClock's signed 64-bit count
+/// of nanoseconds, which ends about 292 years after boot.
+inline constexpr TimerClock::duration kMaxTimerDelay = std::chrono::hours(24 * 36525);
+
+/// Seconds as a TimerClock duration, rounded up so that a timer never fires early. A negative
+/// or NaN delay is 0, due at once; one above kMaxTimerDelay (infinity too) is kMaxTimerDelay.
+/// Clamped while still a double: converting a double beyond the 64-bit count is undefined
+/// behaviour, and on x86 1e300 s came out as a large negative count, due at once.
 inline TimerClock::duration toTimerDuration(double seconds) {
+  constexpr double kMaxSeconds = std::chrono::duration<double>(kMaxTimerDelay).count();
+  if (!(seconds > 0.0)) return TimerClock::duration::zero();  // NaN compares false too
+  if (seconds >= kMaxSeconds) return kMaxTimerDelay;
   return std::chrono::ceil<TimerClock::duration>(std::chrono::duration<double>(seconds));
 }
+
+/// Wall-clock `time` as a TimerClock time, with the offset between the two clocks as it is at
+/// the call: a step of the wall clock before the call is honoured, a later one moves nothing.
+/// The same Timestamp gives the same time_point from call to call (timers due at one wall-clock
+/// time run in the order they were added), unless the wall clock was stepped by more than 1 ms
+/// in between. Clamped like toTimerDuration(): more than kMaxTimerDelay ahead is that far
+/// ahead, more than that in the past is now. Safe from any thread.
+TimerClock::time_point toTimerClock(Timestamp time);
 
 /// One timer: when it expires next, what it runs, and how often it repeats.
 ///

@@ -30,10 +30,13 @@ class EventLoopThreadPool : noncopyable {
 
   void setThreadNum(int numThreads);
   /// Starts the threads and waits until every loop exists. cb runs in each IO thread with its
-  /// loop before the loop starts; with zero threads it runs here, with the base loop.
+  /// loop before the loop starts; with zero threads it runs here, with the base loop. A loop
+  /// that has already ended when its startLoop() returns (cb may end it) is logged as an error
+  /// and left out; a loop must not end later, while the pool may hand it out.
   void start(const ThreadInitCallback& cb = ThreadInitCallback());
 
-  /// The loop for the next connection: round robin over the IO loops, or the base loop.
+  /// The loop for the next connection: round robin over the IO loops, or the base loop when
+  /// there are none (zero threads, or every IO loop ended during start()). Never nullptr.
   EventLoop* getNextLoop();
   /// The IO loops in round-robin order, or only the base loop.
   std::vector<EventLoop*> getAllLoops();

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <stdexcept>
+#include <utility>
 
 namespace mymuduo {
 namespace net {
@@ -17,6 +18,24 @@ const char kCRLF[] = "\r\n";
 /// zero-fill of 1 KiB and a free. Per thread, so no lock; a buffer belongs to one thread.
 thread_local std::vector<char> t_spare;
 }  // namespace
+
+Buffer::Buffer(Buffer&& other) noexcept
+    : buffer_(std::exchange(other.buffer_, std::vector<char>())),
+      initialSize_(other.initialSize_),
+      readerIndex_(std::exchange(other.readerIndex_, kCheapPrepend)),
+      writerIndex_(std::exchange(other.writerIndex_, kCheapPrepend)) {}
+
+Buffer& Buffer::operator=(Buffer&& other) noexcept {
+  if (this != &other) {  // a self-move would otherwise end with the indexes reset
+    // std::exchange, not a plain move: only a moved-from vector's constructor is guaranteed
+    // to leave it empty, and "no vector" must mean exactly that.
+    buffer_ = std::exchange(other.buffer_, std::vector<char>());
+    initialSize_ = other.initialSize_;
+    readerIndex_ = std::exchange(other.readerIndex_, kCheapPrepend);
+    writerIndex_ = std::exchange(other.writerIndex_, kCheapPrepend);
+  }
+  return *this;
+}
 
 const char* Buffer::findCRLF(const char* start) const {
   assert(peek() <= start);
@@ -55,6 +74,9 @@ std::string Buffer::retrieveAsString(size_t len) {
 }
 
 void Buffer::append(const void* data, size_t len) {
+  // An empty string_view may have a null data(), and memcpy's arguments must not be null,
+  // even for 0 bytes.
+  if (len == 0) return;
   ensureWritableBytes(len);
   std::memcpy(beginWrite(), data, len);
   hasWritten(len);
@@ -74,6 +96,7 @@ void Buffer::hasWritten(size_t len) {
 
 void Buffer::prepend(const void* data, size_t len) {
   assert(len <= prependableBytes());
+  if (len == 0) return;  // as in append(): data may be null
   if (buffer_.empty()) makeSpace(0);  // a fresh buffer: allocate, keeping the indexes
   readerIndex_ -= len;
   std::memcpy(begin() + readerIndex_, data, len);

@@ -41,6 +41,16 @@ class Buffer {
   explicit Buffer(size_t initialSize = kInitialSize)
       : initialSize_(initialSize), readerIndex_(kCheapPrepend), writerIndex_(kCheapPrepend) {}
 
+  /// A copy is independent: a vector of its own with the same bytes at the same indexes.
+  Buffer(const Buffer&) = default;
+  Buffer& operator=(const Buffer&) = default;
+  /// Takes the other's vector and indexes, and leaves it empty and usable, like a fresh
+  /// buffer. Written out because the implicit move would empty the vector but copy the
+  /// indexes, and a buffer without a vector must have both at kCheapPrepend: makeSpace()
+  /// relies on it, and the next append would write past the end of the new vector.
+  Buffer(Buffer&& other) noexcept;
+  Buffer& operator=(Buffer&& other) noexcept;
+
   size_t readableBytes() const { return writerIndex_ - readerIndex_; }
   size_t writableBytes() const { return buffer_.empty() ? 0 : buffer_.size() - writerIndex_; }
   size_t prependableBytes() const { return readerIndex_; }
@@ -60,7 +70,7 @@ class Buffer {
   std::string retrieveAllAsString() { return retrieveAsString(readableBytes()); }
 
   /// append() and ensureWritableBytes() throw std::length_error, and change nothing, when
-  /// len bytes could never fit.
+  /// len bytes could never fit. Appending 0 bytes does nothing, whatever data points to.
   void append(std::string_view data) { append(data.data(), data.size()); }
   void append(const void* data, size_t len);
   void ensureWritableBytes(size_t len);

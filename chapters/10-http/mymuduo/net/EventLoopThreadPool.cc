@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "mymuduo/base/Logger.h"
 #include "mymuduo/net/EventLoop.h"
 #include "mymuduo/net/EventLoopThread.h"
 
@@ -26,7 +27,20 @@ void EventLoopThreadPool::start(const ThreadInitCallback& cb) {
   started_ = true;
   for (int i = 0; i < numThreads_; ++i) {
     threads_.push_back(std::make_unique<EventLoopThread>(cb, name_ + std::to_string(i)));
-    loops_.push_back(threads_.back()->startLoop());
+    EventLoop* loop = threads_.back()->startLoop();
+    if (loop == nullptr) {
+      // The loop ended before startLoop() returned (cb handed it to a thread that quit it, or
+      // queued its quit()). In loops_ it would be handed to the next connection, which would
+      // crash on it: leave it out, and say so.
+      LOG_ERROR << "EventLoopThreadPool " << name_ << ": IO loop " << i
+                << " ended during start() and gets no connections";
+      continue;
+    }
+    loops_.push_back(loop);
+  }
+  if (numThreads_ > 0 && loops_.empty()) {
+    LOG_ERROR << "EventLoopThreadPool " << name_ << ": no IO loop is left; the base loop "
+              << "takes every connection";
   }
   if (numThreads_ == 0 && cb) {
     cb(baseLoop_);
