@@ -28,6 +28,10 @@ class TimerQueue;
 /// runInLoop() and queueInLoop(), which are safe from any thread: they enqueue work under a
 /// mutex and wake the loop through an eventfd.
 /// Owns its Poller and its wakeup fd and channel; does not own the other Channels.
+/// Teardown: destroyed in the loop thread once loop() has returned, which first ran the functors
+/// still queued. What is queued after that is destroyed unrun, and nothing of the loop calls
+/// back once it is gone. Whatever uses the loop must be done with it first: a call into a
+/// destroyed loop is the caller's bug.
 class EventLoop : noncopyable {
  public:
   using Functor = std::function<void()>;

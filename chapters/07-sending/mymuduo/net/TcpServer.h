@@ -21,8 +21,10 @@ class EventLoop;
 ///
 /// Owns its Acceptor and holds a TcpConnectionPtr for every open connection. In this chapter
 /// every connection lives in the server's own loop (one Reactor); chapter 08 adds IO threads.
-/// start() is safe from any thread and idempotent; the destructor must run in the loop thread,
-/// and closes every connection still open (each gets its disconnection callback).
+/// start() is safe from any thread and idempotent (one still queued when the server is destroyed
+/// does nothing); the destructor must run in the loop thread, and closes every connection still
+/// open: each gets its DOWN callback before the destructor returns, and after it returns no
+/// callback given to the server runs again.
 class TcpServer : noncopyable {
  public:
   enum Option { kNoReusePort, kReusePort };

@@ -20,7 +20,7 @@ class EventLoop;
 /// the loop exists and hands back its address (a mutex and condition variable hand-off, the
 /// same idea as Thread::start()'s semaphore). The destructor quits the loop if it still runs
 /// and joins the thread; it is correct right after startLoop() and after the loop has ended
-/// on its own.
+/// on its own. When it returns, the loop is gone, and with it everything that lived in it.
 /// Thread safety: the constructor, startLoop() and the destructor are called by the owning
 /// thread only. The returned loop is used like any loop: runInLoop(), queueInLoop(), quit().
 class EventLoopThread : noncopyable {

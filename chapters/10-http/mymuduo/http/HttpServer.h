@@ -18,9 +18,10 @@ class HttpResponse;
 /// An HTTP/1.1 server on top of TcpServer: parses each connection's requests with an
 /// HttpContext, calls the user's callback once per request, and writes the responses in order.
 ///
-/// Owns its TcpServer; does not own its loop. Thread rules are TcpServer's: the callback runs
-/// in the IO loop of the request's connection, so with setThreadNum(n > 0) it runs in several
-/// threads at once and state shared between requests needs a lock. Setters before start().
+/// Owns its TcpServer; does not own its loop. Thread and lifetime rules are TcpServer's: the
+/// callback runs in the IO loop of the request's connection, so with setThreadNum(n > 0) it runs
+/// in several threads at once and state shared between requests needs a lock; setters before
+/// start(); the destructor in the loop thread, and when it returns no callback runs again.
 ///
 /// What it does for every connection: keep-alive by default for HTTP/1.1, close after the
 /// response for HTTP/1.0 unless asked to keep alive and whenever "Connection: close" is sent;

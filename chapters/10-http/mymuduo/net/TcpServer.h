@@ -32,9 +32,11 @@ class EventLoopThreadPool;
 ///   the same time, so state the user shares between connections needs a lock (or an atomic);
 ///   state of one connection (its context) is touched only from its own loop;
 /// - setThreadNum(), setThreadInitCallback() and the callback setters before start();
-///   start() is safe from any thread and idempotent; the destructor runs in the server's loop
-///   thread, closes every connection still open (each gets its disconnection callback, once,
-///   in its IO loop), and returns after the IO threads have been joined.
+///   start() is safe from any thread and idempotent (one still queued when the server is
+///   destroyed does nothing); the destructor runs in the server's loop thread, closes every
+///   connection still open (each gets its DOWN callback, once, in its IO loop), and returns
+///   after the IO threads have been joined: after it returns no callback given to the server
+///   runs again.
 class TcpServer : noncopyable {
  public:
   enum Option { kNoReusePort, kReusePort };
