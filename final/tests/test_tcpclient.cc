@@ -682,3 +682,56 @@ TEST_CASE("TcpClient connect() after disconnect() reconnects once the old connec
     CHECK(client.connection() != nullptr);
   }
 }
+
+TEST_CASE("Connector restart() while an attempt is under way leaves that attempt alone",
+          "[ch09][tcpclient]") {
+  // A backlog of 0 takes one connection and drops the next SYN: our attempt stays in the
+  // handshake. restart() then must not start a second attempt over the first one's socket.
+  int listenFd = listenOn(0, 0);
+  InetAddress bound(sockets::getLocalAddr(listenFd));
+  int filler = testutil::connectTo(bound.port());
+  LoopInThread loop;
+  int fdsBefore = countOpenFds();
+  auto connector = std::make_shared<Connector>(loop.loop(), InetAddress("127.0.0.1", bound.port()));
+  connector->start();
+  settle(loop.loop());
+  CHECK(countOpenFds() == fdsBefore + 1);  // the connecting socket
+  loop.loop()->runInLoop([&] { connector->restart(); });
+  settle(loop.loop());
+  CHECK(countOpenFds() == fdsBefore + 1);  // still that one
+  connector->stop();
+  settle(loop.loop());
+  CHECK(countOpenFds() == fdsBefore);
+  ::close(filler);
+  ::close(listenFd);
+}
+
+TEST_CASE("TcpClient connect() in its own DOWN callback reconnects once", "[ch09][tcpclient]") {
+  std::atomic<int> accepted{0};
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      // The first connection is dropped at once; the second is kept.
+      if (conn->connected() && ++accepted == 1) conn->forceClose();
+    });
+  });
+  LoopInThread clientLoop;
+  std::atomic<int> ups{0};
+  std::atomic<int> downs{0};
+  TcpClient client(clientLoop.loop(), InetAddress("127.0.0.1", server.port()), "again");
+  client.enableRetry();  // with retry on, the reconnect is asked for twice
+  client.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+    if (conn->connected()) {
+      ++ups;
+    } else {
+      ++downs;
+      client.connect();
+    }
+  });
+  client.connect();
+  REQUIRE(waitFor([&] { return ups == 2; }));
+  settle(clientLoop.loop());
+  server.settle();
+  CHECK(accepted == 2);
+  CHECK(downs == 1);
+  CHECK(client.connection() != nullptr);
+}

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <future>
 #include <mutex>
 #include <stdexcept>
@@ -195,6 +196,40 @@ TEST_CASE("a readable fd's channel gets its read callback in the loop", "[ch02][
   channel.remove();
   CHECK_FALSE(loop.hasChannel(&channel));
   ::close(fd);
+}
+
+TEST_CASE("a channel removed by another channel's callback gets no event of the same poll",
+          "[ch02][channel]") {
+  // Both fds are readable in one poll. Whichever callback runs first destroys the other channel,
+  // whose event of that poll is still waiting for its turn: it must never run (a timer callback
+  // that destroys a server, whose connections have events too, does just this).
+  EventLoop loop;
+  int fds[2] = {::eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC), ::eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC)};
+  REQUIRE(fds[0] >= 0);
+  REQUIRE(fds[1] >= 0);
+  std::unique_ptr<Channel> channels[2];
+  int calls = 0;
+  for (int i = 0; i < 2; ++i) channels[i] = std::make_unique<Channel>(&loop, fds[i]);
+  for (int i = 0; i < 2; ++i) {
+    channels[i]->setReadCallback([&, i](Timestamp) {
+      ++calls;
+      std::unique_ptr<Channel>& other = channels[1 - i];
+      other->disableAll();
+      other->remove();
+      other.reset();
+      loop.quit();
+    });
+    channels[i]->enableReading();
+  }
+  loop.loop();
+  CHECK(calls == 1);
+  for (auto& channel : channels) {
+    if (!channel) continue;
+    channel->disableAll();
+    channel->remove();
+  }
+  ::close(fds[0]);
+  ::close(fds[1]);
 }
 
 TEST_CASE("functors queued after quit() still run before loop() returns", "[ch02][eventloop]") {

@@ -56,8 +56,8 @@ class Connector : noncopyable, public std::enable_shared_from_this<Connector> {
 
   /// Starts connecting. Any thread.
   void start();
-  /// Starts again from the first retry delay, after a connection made earlier went down.
-  /// Loop thread only.
+  /// Starts again from the first retry delay, after a connection made earlier went down; an
+  /// attempt or a retry already under way goes on instead. Loop thread only.
   void restart();
   /// Stops connecting: closes a socket still connecting and cancels a pending retry. A
   /// connection already handed over is not touched. Any thread.

@@ -70,6 +70,7 @@ void EventLoop::loop() {
     ++iteration_;
     eventHandling_ = true;
     for (Channel* channel : activeChannels_) {
+      if (channel == nullptr) continue;  // removed by a callback earlier in this iteration
       currentActiveChannel_ = channel;
       currentActiveChannel_->handleEvent(pollReturnTime_);
     }
@@ -141,11 +142,12 @@ void EventLoop::updateChannel(Channel* channel) {
 void EventLoop::removeChannel(Channel* channel) {
   assert(channel->ownerLoop() == this);
   assertInLoopThread();
-  if (eventHandling_) {
-    // A channel may remove itself while handling its event, but not another active one.
-    assert(currentActiveChannel_ == channel ||
-           std::find(activeChannels_.begin(), activeChannels_.end(), channel) ==
-               activeChannels_.end());
+  if (eventHandling_ && channel != currentActiveChannel_) {
+    // Removed by the callback of another channel of this iteration (a timer that destroys a
+    // server, say). If its own event of this poll is still waiting for its turn, it must not
+    // get it: the channel may be gone by then, or its address reused by a new one.
+    std::replace(activeChannels_.begin(), activeChannels_.end(), channel,
+                 static_cast<Channel*>(nullptr));
   }
   poller_->removeChannel(channel);
 }

@@ -92,7 +92,9 @@ void Connector::stopInLoop() {
 
 void Connector::restart() {
   loop_->assertInLoopThread();
-  setState(kDisconnected);
+  // The connection handed over last time went down. Not an attempt under way: that one stays
+  // (its socket and channel are ours), and startInLoop() leaves it alone.
+  if (state_ == kConnected) setState(kDisconnected);
   retryDelayMs_ = initRetryDelayMs_;
   connect_ = true;
   startInLoop();
