@@ -164,7 +164,7 @@ void checkFds(const std::map<int, std::string>& before, const std::map<int, std:
 /// loop that never runs its task, a join that never returns) fails with the round's seed.
 class Watchdog {
  public:
-  static constexpr auto kLimit = std::chrono::seconds(30);
+  static constexpr auto kLimit = std::chrono::seconds(60);
 
   Watchdog() : thread_([this] { watch(); }) {}
   ~Watchdog() {
@@ -186,7 +186,7 @@ class Watchdog {
     while (!stop_) {
       cond_.wait_until(lock, deadline_);
       if (!stop_ && std::chrono::steady_clock::now() >= deadline_) {
-        violation("the round has not ended after 30 s (a hang)");
+        violation("the round has not ended after 60 s (a hang)");
       }
     }
   }

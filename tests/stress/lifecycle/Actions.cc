@@ -207,10 +207,10 @@ void World::destroyClientFromOutside(int id) {
       closed.set_value();
     });
     closed.get_future().wait();
-    auto deadline = Clock::now() + std::chrono::seconds(5);
+    auto deadline = Clock::now() + std::chrono::seconds(10);
     while (ledger.openConnections(owner->id()) > 0) {
       if (Clock::now() > deadline) {
-        violation(ledger.label(owner->id()) + ": no DOWN within 5 s of forceClose()");
+        violation(ledger.label(owner->id()) + ": no DOWN within 10 s of forceClose()");
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
