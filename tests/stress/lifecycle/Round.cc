@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <thread>
 
@@ -39,10 +40,16 @@ int bindRefusingSocket(uint16_t* port) {
   return fd;
 }
 
-/// A blocking request to 127.0.0.1:port; what came back until EOF, or until 10 s passed (a
-/// loaded machine running a sanitized build in parallel with other tests is slow).
-std::string ask(uint16_t port, const std::string& request, bool* eof) {
-  *eof = false;
+/// What a blocking request to 127.0.0.1:port got back: the bytes until EOF, an error, or what
+/// came before 10 s passed (a loaded machine running a sanitized build is slow).
+struct Answer {
+  std::string bytes;
+  bool eof = false;
+  std::string error;  // the call that failed, and why
+};
+
+Answer ask(uint16_t port, const std::string& request) {
+  Answer answer;
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   timeval tick{0, 100 * 1000};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
@@ -50,26 +57,34 @@ std::string ask(uint16_t port, const std::string& request, bool* eof) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string got;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size())) {
+  auto failed = [&](const char* call) {
+    answer.error = call + std::string(": ") + strerror(errno);
+  };
+  if (fd < 0) {
+    failed("socket");
+  } else if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    failed("connect");
+  } else if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+             static_cast<ssize_t>(request.size())) {
+    failed("send");
+  } else {
     auto deadline = Clock::now() + std::chrono::seconds(10);
     char buf[4096];
     while (Clock::now() < deadline) {
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
       if (n > 0) {
-        got.append(buf, static_cast<size_t>(n));
+        answer.bytes.append(buf, static_cast<size_t>(n));
       } else if (n == 0) {
-        *eof = true;
+        answer.eof = true;
         break;
       } else if (errno != EAGAIN && errno != EINTR) {
+        failed("recv");
         break;
       }
     }
   }
-  ::close(fd);
-  return got;
+  if (fd >= 0) ::close(fd);
+  return answer;
 }
 
 }  // namespace
@@ -171,12 +186,14 @@ void World::probeHttpServers() {
   }
   for (const ServerInfo& s : http) {
     std::string path = "/probe/" + std::to_string(nextRequest());
-    bool eof = false;
-    std::string got = ask(s.port, "GET " + path + " HTTP/1.1\r\nHost: fuzz\r\n\r\n", &eof);
+    Answer got = ask(s.port, "GET " + path + " HTTP/1.1\r\nHost: fuzz\r\n\r\n");
     if (!ledger.live(s.id)) continue;  // a timer destroyed the server meanwhile
-    if (got.compare(0, 12, "HTTP/1.1 500") != 0 || !eof) {
+    if (got.bytes.compare(0, 12, "HTTP/1.1 500") != 0 || !got.eof) {
       violation(ledger.label(s.id) + ": GET " + path + ", whose handler throws, was answered \"" +
-                got.substr(0, 40) + "\"" + (eof ? ", then EOF" : " and not closed within 10 s") +
+                got.bytes.substr(0, 40) + "\"" +
+                (got.eof              ? ", then EOF"
+                 : !got.error.empty() ? " (" + got.error + ")"
+                                      : " and not closed within 10 s") +
                 "; expected a 500 response and then EOF");
     }
   }

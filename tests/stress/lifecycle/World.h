@@ -31,8 +31,8 @@ class ClientOwner;
 /// not of the library):
 /// - the loops of the round (server loops, client loops) live until the end of the round;
 /// - a ServerBox is made and destroyed in its loop's thread (from a task, a timer); start()
-///   from another thread is waited for before the server is listed (the task it queues uses
-///   the server), so before anyone can destroy it;
+///   may come from another thread, but returns before the server is listed, so before anyone
+///   can destroy it;
 /// - a ClientOwner is destroyed in its loop's thread (by a callback or timer there), or from a
 ///   thread that is no loop's, while its loop runs; never from another loop's thread;
 /// - a connection's context and setters only in its callbacks (its loop thread);
