@@ -175,6 +175,9 @@ void World::pokeHeld(bool loopsGone) {
 }
 
 void World::probeHttpServers() {
+  // A server started from an actor thread listens once its loop has run the queued start():
+  // wait for that, or a server listed a moment ago refuses the probe.
+  barrier(serverLoops_);
   std::vector<ServerInfo> http;
   {
     std::lock_guard<std::mutex> lock(serversMutex_);
