@@ -115,10 +115,7 @@ void settle(EventLoop* loop) {
   }
 }
 
-void echo(TcpServer& server) {
-  server.setMessageCallback(
-      [](const TcpConnectionPtr& conn, Buffer* buf, Timestamp) { conn->send(buf); });
-}
+void serveEcho(TcpServer& server) { server.setMessageCallback(testutil::echo); }
 
 }  // namespace
 
@@ -141,7 +138,7 @@ TEST_CASE("isSelfConnect detects a socket connected to itself", "[ch09][tcpclien
 
 TEST_CASE("TcpClient echoes a message through a TcpServer in the same process",
           "[ch09][tcpclient]") {
-  TestServer server(echo);
+  TestServer server(serveEcho);
   LoopInThread clientLoop;
   std::promise<std::string> reply;
   std::string received;  // client loop thread only
@@ -408,7 +405,7 @@ TEST_CASE("TcpClient destroyed in its connection's own callback closes the conne
     testutil::ConnectionEvents serverEvents;
     TestServer server([&](TcpServer& s) {
       s.setConnectionCallback([&](const TcpConnectionPtr& conn) { serverEvents(conn); });
-      echo(s);
+      serveEcho(s);
     });
     EventLoopThread clientThread;
     EventLoop* loop = clientThread.startLoop();
@@ -600,7 +597,7 @@ struct ClientOwner {
 TEST_CASE("no callback of a TcpClient runs after its destructor returned", "[ch09][tcpclient]") {
   // The owner is deleted in the loop thread while connected; the connection's DOWN must come
   // before the deletion returns, and nothing after it: the owner's memory is gone by then.
-  TestServer server([&](TcpServer& s) { echo(s); });
+  TestServer server([&](TcpServer& s) { serveEcho(s); });
   LoopInThread clientLoop;
   std::vector<std::string> log;  // loop thread only
   ClientOwner* owner = nullptr;
@@ -648,7 +645,7 @@ TEST_CASE("TcpClient connect() after disconnect() reconnects once the old connec
         --open;
       }
     });
-    echo(s);
+    serveEcho(s);
   });
   LoopInThread clientLoop;
   std::vector<std::string> log;  // loop thread only

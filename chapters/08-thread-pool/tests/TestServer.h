@@ -1,8 +1,11 @@
 #pragma once
 // Helpers for the TcpServer and TcpConnection tests: a server running in a loop thread of its
-// own, and a recorder of connection callbacks. The test thread plays a plain blocking client.
+// own, a recorder of connection callbacks, an echo callback and a way to find a connection's
+// fd. The test thread plays a plain blocking client.
 
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +18,8 @@
 #include <thread>
 
 #include "TestUtil.h"
+#include "mymuduo/base/Timestamp.h"
+#include "mymuduo/net/Buffer.h"
 #include "mymuduo/net/EventLoop.h"
 #include "mymuduo/net/InetAddress.h"
 #include "mymuduo/net/TcpConnection.h"
@@ -134,5 +139,29 @@ struct ConnectionEvents {
     return down.get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready;
   }
 };
+
+/// A message callback that sends every byte back.
+inline void echo(const mymuduo::net::TcpConnectionPtr& conn, mymuduo::net::Buffer* buf,
+                 mymuduo::Timestamp) {
+  conn->send(buf);
+}
+
+/// The server side's fd of conn, found by its two ports: TcpConnection does not expose it.
+/// Only while connected: getpeername() fails once the peer has reset.
+inline int serverFdOf(const mymuduo::net::TcpConnectionPtr& conn) {
+  for (int fd = 0; fd < 1024; ++fd) {
+    struct sockaddr_in local = {};
+    struct sockaddr_in peer = {};
+    socklen_t len = sizeof local;
+    if (::getsockname(fd, reinterpret_cast<struct sockaddr*>(&local), &len) != 0) continue;
+    len = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<struct sockaddr*>(&peer), &len) != 0) continue;
+    if (ntohs(local.sin_port) == conn->localAddress().port() &&
+        ntohs(peer.sin_port) == conn->peerAddress().port()) {
+      return fd;
+    }
+  }
+  return -1;
+}
 
 }  // namespace testutil

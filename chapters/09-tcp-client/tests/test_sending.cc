@@ -32,33 +32,15 @@ using mymuduo::net::TcpConnectionPtr;
 using mymuduo::net::TcpServer;
 using testutil::ConnectionEvents;
 using testutil::connectTo;
+using testutil::echo;
 using testutil::pattern;
 using testutil::readUntilEof;
+using testutil::serverFdOf;
 using testutil::TestServer;
 
 namespace {
 
 constexpr size_t kLarge = 16 * 1024 * 1024;  // far more than loopback socket buffers hold
-
-void echo(const TcpConnectionPtr& conn, Buffer* buf, Timestamp) { conn->send(buf); }
-
-/// The server side's fd of conn, found by its two ports: TcpConnection does not expose it.
-/// Only while connected: getpeername() fails once the peer has reset.
-int serverFdOf(const TcpConnectionPtr& conn) {
-  for (int fd = 0; fd < 1024; ++fd) {
-    struct sockaddr_in local = {};
-    struct sockaddr_in peer = {};
-    socklen_t len = sizeof local;
-    if (::getsockname(fd, reinterpret_cast<struct sockaddr*>(&local), &len) != 0) continue;
-    len = sizeof peer;
-    if (::getpeername(fd, reinterpret_cast<struct sockaddr*>(&peer), &len) != 0) continue;
-    if (ntohs(local.sin_port) == conn->localAddress().port() &&
-        ntohs(peer.sin_port) == conn->peerAddress().port()) {
-      return fd;
-    }
-  }
-  return -1;
-}
 
 /// Waits until the kernel has seen the peer's reset on fd (POLLERR), for at most 5 s.
 bool waitForReset(int fd) {

@@ -44,6 +44,7 @@ using mymuduo::net::TcpConnectionPtr;
 using mymuduo::net::TcpServer;
 using testutil::connectTo;
 using testutil::countOpenFds;
+using testutil::echo;
 using testutil::readUntilEof;
 using testutil::TestServer;
 using testutil::waitFor;
@@ -136,8 +137,6 @@ class QuietLog {
  private:
   Logger::LogLevel saved_;
 };
-
-void echo(const TcpConnectionPtr& conn, Buffer* buf, Timestamp) { conn->send(buf); }
 
 std::vector<int> connectMany(uint16_t port, int n) {
   std::vector<int> fds;

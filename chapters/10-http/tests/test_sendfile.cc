@@ -55,23 +55,6 @@ int connectSmall(uint16_t port) {
   return fd;
 }
 
-/// The server side's fd of conn, found by its two ports: TcpConnection does not expose it.
-int serverFdOf(const TcpConnectionPtr& conn) {
-  for (int fd = 0; fd < 1024; ++fd) {
-    struct sockaddr_in local = {};
-    struct sockaddr_in peer = {};
-    socklen_t len = sizeof local;
-    if (::getsockname(fd, reinterpret_cast<struct sockaddr*>(&local), &len) != 0) continue;
-    len = sizeof peer;
-    if (::getpeername(fd, reinterpret_cast<struct sockaddr*>(&peer), &len) != 0) continue;
-    if (ntohs(local.sin_port) == conn->localAddress().port() &&
-        ntohs(peer.sin_port) == conn->peerAddress().port()) {
-      return fd;
-    }
-  }
-  return -1;
-}
-
 }  // namespace
 
 TEST_CASE("sendFile sends the file after what was sent before it and before what follows",
