@@ -1,13 +1,15 @@
-"""Shared logic of the chapter-chain tools (gen-diffs, check-chapters, propagate).
+"""Shared logic of the chapter-chain tools (gen-diffs, check-chapters, propagate, sync-final).
 
 A *snapshot* is a folder holding a complete copy of the library: chapters/NN-name/, and final/
 once final/mymuduo/ exists. Paths inside a snapshot are relative to its root, because that is
 what the READMEs list and what the patches name. A snapshot's own README.md is prose about that
 snapshot, so it is never compared and never appears in a patch.
 """
+import difflib
 import fnmatch
 import os
 import re
+import shlex
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -18,6 +20,8 @@ README = "README.md"
 DIFFS_DIR = "docs/diffs"
 # Build trees and caches are never part of a snapshot, whatever .gitignore says.
 SKIP_DIR_RE = re.compile(r"^(\.git|__pycache__|build|cmake-build)([-_.].*)?$")
+# The folders final/ takes from the newest chapter, byte for byte; the rest of final/ is its own.
+SYNCED = ("mymuduo", "examples", "tests", "fuzz")
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,10 @@ class Snapshot:
     @property
     def patch_name(self):
         return self.name + ".patch"
+
+
+# final/ as sync-final's target, whether or not it is a snapshot yet (final/mymuduo exists).
+FINAL = Snapshot("final", "final", None)
 
 
 def default_root():
@@ -294,3 +302,66 @@ def write_patches(repo, snaps):
                 os.remove(os.path.join(diffs_dir, fname))
                 done.append(f"removed {DIFFS_DIR}/{fname}")
     return done
+
+
+# ---- final/ and the newest chapter ----------------------------------------------------------
+
+def is_synced(rel):
+    """True for a final/-relative path under the folders final/ takes from the newest chapter."""
+    return rel.split("/", 1)[0] in SYNCED
+
+
+def sync_plan(repo, newest):
+    """[(action, path)] that makes final/ hold newest's synced folders: 'copy' (new or
+    different) or 'remove', final-relative."""
+    src = {p for p in repo.files(newest) if is_synced(p)}
+    have = {p for p in repo.files(FINAL) if is_synced(p)}
+    todo = [("copy", p) for p in sorted(src) if repo.read(newest, p) != repo.read(FINAL, p)]
+    todo += [("remove", p) for p in sorted(have - src)]
+    return todo
+
+
+def _touched_runs(old, new, context=3):
+    """The runs of old's lines a change to new rewrites, each with the context lines around it
+    that a patch hunk carries (git apply wants them all)."""
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    return [old[max(0, i1 - context):i2 + context]
+            for tag, i1, i2, _, _ in matcher.get_opcodes() if tag != "equal"]
+
+
+def _holds(lines, run):
+    return any(lines[k:k + len(run)] == run for k in range(len(lines) - len(run) + 1))
+
+
+def fix_origin(repo, chapters, rel, data):
+    """The earliest chapter from which every chapter up to the newest holds the lines of rel that
+    data (final's version of it) changes: where a fix made in final/ belongs (rule 7)."""
+    newest = chapters[-1]
+    runs = _touched_runs(repo.read(newest, rel).split(b"\n"), data.split(b"\n"))
+    origin = newest
+    for snap in reversed(chapters[:-1]):
+        mine = repo.read(snap, rel)
+        if mine is None or not all(_holds(mine.split(b"\n"), run) for run in runs):
+            break
+        origin = snap
+    return origin
+
+
+def final_drift(repo, chapters, rel):
+    """Why final/rel is not the newest chapter's copy, and what to run (a message after 'final/rel: ')."""
+    newest = chapters[-1]
+    mine, theirs = repo.read(FINAL, rel), repo.read(newest, rel)
+    if theirs is None:
+        return f"not in {newest.rel}/; run tools/sync-final"
+    if mine is None:
+        return f"missing (it is in {newest.rel}/); run tools/sync-final"
+    src = f"{newest.rel}/{rel}"
+    if any(repo.read(s, rel) == mine for s in chapters[:-1]):
+        return f"differs from {src}: it is an older chapter's version; run tools/sync-final"
+    # Either the chapter moved on, or someone fixed final/: sync-final would erase such a fix.
+    origin = fix_origin(repo, chapters, rel, mine)
+    num = f"{origin.num:02d}"
+    return (f"differs from {src}. If the chapter is what changed, tools/sync-final copies it over. "
+            f"If you fixed it in final/, carry the fix from {origin.rel}, the earliest chapter "
+            f"with these lines: git diff --no-index {shlex.quote(src)} {shlex.quote('final/' + rel)} "
+            f"> /tmp/fix.patch; tools/propagate /tmp/fix.patch --from {num}")

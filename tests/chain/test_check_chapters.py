@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Self-test of tools/check-chapters, tools/gen-diffs and tools/propagate.
+"""Self-test of tools/check-chapters, tools/gen-diffs, tools/sync-final and tools/propagate.
 
 Each test builds a tiny fake repository (three chapters whose READMEs follow the conventions)
 in a temporary directory, breaks one rule, and checks that the tools notice. One test runs the
 checker on a copy of the real repository with a change that was not carried forward.
 """
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -370,9 +371,31 @@ class CheckChapters(FakeRepo):
         self.assertTrue(os.path.exists(self.path("docs/diffs/final.patch")))
         out = self.check()
         self.assertEqual(out.returncode, 0, out.stdout)
+        self.write("final/packaging/extra.txt", "not listed\n")
         self.edit("final/mymuduo/net/B.cc", "return 7;", "return 9;")
         self.tool("gen-diffs")
-        self.assertFails("final/mymuduo/net/B.cc: differs from chapters/03-three/ but final/README.md")
+        self.assertFails("final/packaging/extra.txt: is new since chapters/03-three/ but final/README.md "
+                         "does not list it as added",
+                         # final/'s copy of the chapter is not listed: the same advice as sync-final's
+                         "final/mymuduo/net/B.cc: differs from chapters/03-three/mymuduo/net/B.cc. If the "
+                         "chapter is what changed, tools/sync-final copies it over. If you fixed it in "
+                         "final/, carry the fix from chapters/02-two")
+
+    def test_what_changed_bullets_may_use_any_marker(self):
+        self.edit("chapters/02-two/README.md", "- added `mymuduo/net/B.cc`", "* added `mymuduo/net/B.cc`")
+        self.edit("chapters/02-two/README.md", "- added `tests/test_b.cc`", "+ **added:** `tests/test_b.cc`")
+        self.edit("chapters/03-three/README.md", "- changed `mymuduo/base/A.cc` — `twice()` multiplies",
+                  "- changed `mymuduo/base/A.cc` — `twice()` multiplies\n  - a note under the bullet")
+        self.assertPasses()
+
+    def test_what_changed_bullet_that_does_not_parse_fails(self):
+        self.edit("chapters/03-three/README.md", "- changed `mymuduo/base/A.cc`",
+                  "- changed `mymuduo/base/A.cc`\n* A.cc got faster\n- `mymuduo/net/B.cc` — no status\n"
+                  "- removed nothing")
+        out = self.assertFails("chapters/03-three/README.md:27: bullet is not a file entry; write '- added `path`",
+                               "chapters/03-three/README.md:28: bullet names a file without saying how it changed",
+                               "chapters/03-three/README.md:29: bullet starts with added/changed/removed but has no `path`")
+        self.assertNotIn("mymuduo/net/B.cc as", out)  # one line per mistake
 
     def test_gap_in_numbering_fails(self):
         os.rename(self.path("chapters/03-three"), self.path("chapters/04-three"))
@@ -414,6 +437,24 @@ class SyncFinal(FakeRepo):
         self.assertFalse(os.path.exists(self.path("final/tests/test_old.cc")))
         self.assertEqual(self.read("final/mymuduo/net/B.cc"), self.read("chapters/03-three/mymuduo/net/B.cc"))
         self.assertEqual(self.tool("sync-final", "--check").returncode, 0)
+
+    def test_fix_made_in_final_names_the_earliest_chapter_with_its_lines(self):
+        self.tool("sync-final")
+        # answer() is the same since chapter 01; chapter 03 changed twice().
+        self.edit("final/mymuduo/base/A.cc", "x += 2;", "x += 1;")
+        out = self.tool("sync-final", "--check")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertIn("final/mymuduo/base/A.cc: differs from chapters/03-three/mymuduo/base/A.cc. If the chapter "
+                      "is what changed, tools/sync-final copies it over. If you fixed it in final/, carry the fix "
+                      "from chapters/01-one, the earliest chapter with these lines: git diff --no-index "
+                      "chapters/03-three/mymuduo/base/A.cc final/mymuduo/base/A.cc > /tmp/fix.patch; "
+                      "tools/propagate /tmp/fix.patch --from 01\n", out.stdout)
+        self.write("final/mymuduo/base/A.cc", A_CC_03.replace("r = r * 2;", "r = 2 * r;"))
+        self.assertIn("--from 03\n", self.tool("sync-final", "--check").stdout)
+        # An older chapter's version: the chapter moved on, nothing to carry.
+        self.write("final/mymuduo/base/A.cc", A_CC)
+        self.assertIn("final/mymuduo/base/A.cc: differs from chapters/03-three/mymuduo/base/A.cc: it is an older "
+                      "chapter's version; run tools/sync-final\n", self.tool("sync-final", "--check").stdout)
 
     def test_fuzz_folder_is_followed(self):
         self.write("chapters/03-three/fuzz/fuzz_a.cc", "// a fuzz target\n")
@@ -486,6 +527,30 @@ class Propagate(FakeRepo):
         self.assertIn("--from 03", out.stdout)
         self.assertIn("x += 1;", self.read(self.FIX))
         self.assertNotIn("x += 1;", self.read("chapters/03-three/mymuduo/base/A.cc"))
+
+    def test_fix_made_in_final_is_carried_by_the_commands_sync_final_prints(self):
+        self.write("final/README.md", "# final\n\n## What changed\n\n[patch](../docs/diffs/final.patch)\n")
+        shutil.copy(self.path("chapters/03-three/CMakeLists.txt"), self.path("final/CMakeLists.txt"))
+        self.tool("sync-final")
+        self.tool("gen-diffs")
+        run("git", "add", "-A", cwd=self.root, check=True)
+        run("git", "commit", "-qm", "final", cwd=self.root, check=True)
+        self.edit("final/mymuduo/base/A.cc", "x += 2;", "x += 1;")  # not staged
+        out = self.tool("sync-final", "--check").stdout
+        commands = out.split("the earliest chapter with these lines: ", 1)[1].splitlines()[0].split("; ")
+        patch = self.path("fix.patch")
+        tool = f"{shlex.quote(sys.executable)} {shlex.quote(os.path.join(TOOLS, 'propagate'))} --root {shlex.quote(self.root)}"
+        for cmd in commands:
+            cmd = cmd.replace("/tmp/fix.patch", shlex.quote(patch)).replace("tools/propagate", tool)
+            done = subprocess.run(cmd, shell=True, cwd=self.root, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+            self.assertIn(done.returncode, (0, 1) if cmd.startswith("git diff") else (0,), done.stdout)
+        self.assertIn("final: already has the change, left as it is", done.stdout)
+        for snap in [*FAKE, "final"]:
+            self.assertIn("x += 1;", self.read(f"{snap}/mymuduo/base/A.cc"), snap)
+        self.assertEqual(self.tool("sync-final", "--check").returncode, 0)
+        out = self.check()
+        self.assertEqual(out.returncode, 0, out.stdout)
 
     def test_untracked_files_are_refused(self):
         patch = self.make_fix()

@@ -11,8 +11,6 @@ build-site did not make is never emptied.
 
   test_site_render.py
 """
-import importlib.machinery
-import importlib.util
 import os
 import re
 import shutil
@@ -24,13 +22,15 @@ from urllib.parse import unquote
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sitelib import BUILD_SITE, MERMAID_BUNDLE, ROOT, Page, build_site, check, fail, relative  # noqa: E402
 
+sys.dont_write_bytecode = True  # no __pycache__ left in tools/
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import mdlib  # noqa: E402
 
-def load_check_links():
-    loader = importlib.machinery.SourceFileLoader("check_links", os.path.join(ROOT, "tools", "check-links"))
-    spec = importlib.util.spec_from_loader("check_links", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+
+def anchors(path):
+    """The anchors check-links accepts for a Markdown file (mdlib's)."""
+    with open(path, encoding="utf-8") as f:
+        return mdlib.Document(f.read()).anchors
 
 
 def target_file(out, page_rel, href):
@@ -43,7 +43,6 @@ def target_file(out, page_rel, href):
 
 
 def rendered(out, md_files):
-    check_links = load_check_links()
     for rel in md_files:
         page = rel[:-3] + ".html"
         if not os.path.isfile(os.path.join(out, page)) or not os.path.isfile(os.path.join(out, rel)):
@@ -63,7 +62,7 @@ def rendered(out, md_files):
         if None in ids or len(set(ids)) != len(ids):
             fail(f"{rel[:-3]}.html: a heading without an id, or two with the same: {ids}")
         # check-links accepts these anchors for the file: same slug rules, so all ours are among them.
-        strange = set(ids) - check_links.anchors(os.path.join(ROOT, rel))
+        strange = set(ids) - anchors(os.path.join(ROOT, rel))
         if strange:
             fail(f"{rel[:-3]}.html: heading ids check-links would not accept: {sorted(strange)[:5]}")
     check(True, "every heading has a unique id, spelled as check-links spells GitHub's anchors")
