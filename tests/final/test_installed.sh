@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the build tree's final/ library into a scratch prefix, then builds a program outside
+# Installs the build tree's final/ library into a scratch prefix, checks its headers (the public
+# ones only, each compiling alone against the install), then builds a program outside
 # the repository against that installed tree, twice: with find_package(mymuduo) (a small CMake
 # project, consumer/) and with pkg-config. Each build runs an echo round trip over loopback; the
 # CMake one also an HTTP request to an http::HttpServer (consumer/http_roundtrip.cc).
@@ -41,6 +42,22 @@ for f in "$libdir/libmymuduo.so" "$libdir/libmymuduo.a" "$libdir/cmake/mymuduo/m
          include/mymuduo/base/Timestamp.h include/mymuduo/net/TcpServer.h include/mymuduo/http/HttpServer.h bin/echo_server bin/httpd; do
   [ -e "$prefix/$f" ] || fail "the install has no $f"
 done
+# The public API and nothing more: the internal headers are not installed, and every installed
+# header compiles on its own (twice included: its guard too) against the install alone.
+for h in net/Acceptor.h net/Connector.h net/Poller.h net/Socket.h net/SocketsOps.h net/Timer.h \
+         net/TimerQueue.h net/poller/EPollPoller.h http/StaticFileUtil.h; do
+  [ ! -e "$prefix/include/mymuduo/$h" ] || fail "the install has the internal header mymuduo/$h"
+done
+headers=0
+while IFS= read -r h; do
+  rel=${h#"$prefix/include/"}
+  printf '#include "%s"\n#include "%s"\n' "$rel" "$rel" |
+    "$cxx" -std=c++17 -fsyntax-only -Wall -Wextra -Werror -I"$prefix/include" -x c++ - ||
+    fail "the installed $rel does not compile on its own"
+  headers=$((headers + 1))
+done < <(find "$prefix/include/mymuduo" -name '*.h' | sort)
+[ "$headers" -gt 0 ] || fail "the install has no headers under include/mymuduo"
+
 soname=$(LC_ALL=C readelf -d "$prefix/$libdir/libmymuduo.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 [[ $soname =~ ^libmymuduo\.so\.[0-9]+$ ]] || fail "libmymuduo.so has SONAME '$soname', not libmymuduo.so.<major>"
 [ -e "$prefix/$libdir/$soname" ] || fail "the install has no $libdir/$soname"
@@ -66,4 +83,4 @@ done
 "$cxx" -std=c++17 -Wall -Wextra -Werror "$here/consumer/echo_roundtrip.cc" -o "$scratch/pc-echo" \
   $flags -Wl,-rpath,"$prefix/$libdir" || fail "the pkg-config command line does not build"
 "$scratch/pc-echo" || fail "pkg-config consumer: no echo"
-echo "test_installed: OK (find_package shared and static, pkg-config: $flags)"
+echo "test_installed: OK ($headers public headers, each alone; find_package shared and static, pkg-config: $flags)"

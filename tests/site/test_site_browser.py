@@ -2,15 +2,16 @@
 """The rendered tutorial in a real browser: tools/build-site into a scratch folder, served by
 the newest httpd on an ephemeral port, loaded by headless Chromium.
 
-Three pages (the home page, chapter 03, docs/call-flows.html) are each loaded twice: once for
-the DOM after the scripts ran (--dump-dom) and once for a screenshot. Checked: headings with
+Four pages (the home page, chapter 03, docs/call-flows.html, README.zh-CN.html) are each loaded
+twice: once for the DOM after the scripts ran (--dump-dom) and once for a screenshot. Checked: headings with
 ids, the nav bar with the page's entry marked, relative links rewritten to .html (and each one
 answered 200 by httpd), chapter 03's tables, and on call-flows every <pre class="mermaid">
 holding an <svg> that Mermaid drew (no "Syntax error" diagram). Screenshots go to ARTIFACTS.
 
   test_site_browser.py HTTPD ARTIFACTS
 
-Exit 77 (skipped) when chromium, cmark-gfm or the Mermaid bundle is missing, unless
+Exit 77 (skipped) when chromium, cmark-gfm, the Mermaid bundle or a font with Chinese glyphs
+(fontconfig's `fc-list :lang=zh`; Debian: fonts-noto-cjk) is missing, unless
 MYMUDUO_REQUIRE_SITE=1 (CI), which makes that a failure.
 """
 import os
@@ -33,6 +34,7 @@ PAGES = [  # (path, screenshot name)
     ("", "site-index.png"),
     ("chapters/03-epoll-poller/", "site-chapter03.png"),
     ("docs/call-flows.html", "site-call-flows.png"),
+    ("README.zh-CN.html", "site-zh-CN.png"),  # Chinese text: needs a CJK font, or it is boxes
 ]
 
 
@@ -44,6 +46,14 @@ def find_chromium():
     return None
 
 
+def cjk_font():
+    """Whether fontconfig, which Chromium draws text through, knows a font covering Chinese."""
+    if not shutil.which("fc-list"):
+        return False
+    r = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+    return r.returncode == 0 and r.stdout.strip() != ""
+
+
 def prerequisites():
     chromium = find_chromium()
     missing = []
@@ -53,6 +63,8 @@ def prerequisites():
         missing.append("cmark-gfm")
     if not os.path.isfile(MERMAID_BUNDLE):
         missing.append("the Mermaid bundle (npm ci --prefix tools/site)")
+    if not cjk_font():
+        missing.append("a font with Chinese glyphs (fonts-noto-cjk)")
     if missing:
         msg = "missing: " + ", ".join(missing)
         if os.environ.get("MYMUDUO_REQUIRE_SITE") == "1":

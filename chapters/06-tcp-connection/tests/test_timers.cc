@@ -27,6 +27,7 @@ using mymuduo::net::EventLoop;
 using mymuduo::net::Timer;
 using mymuduo::net::TimerClock;
 using mymuduo::net::TimerId;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -341,7 +342,6 @@ TEST_CASE("timers run on the monotonic clock and ignore steps of the wall clock"
 }
 
 TEST_CASE("a repeating timer keeps its schedule when its ticks run late", "[ch04][timer]") {
-  using Clock = std::chrono::steady_clock;
   using std::chrono::milliseconds;
   constexpr int kTicks = 11;
   const milliseconds period(50);
@@ -433,7 +433,6 @@ TEST_CASE("timers with one steady deadline or one delay run in the order they we
 
 TEST_CASE("a wall-clock deadline follows a step of the wall clock made before the call",
           "[ch04][timer]") {
-  using Clock = std::chrono::steady_clock;
   std::promise<void> first;
   std::promise<void> forward;
   std::promise<Clock::duration> back;
