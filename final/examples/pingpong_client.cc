@@ -79,8 +79,8 @@ int main(int argc, char* argv[]) {
   for (long i = 0; i < sessionCount; ++i) {
     auto session = std::make_unique<Session>();
     Session* s = session.get();
-    s->client = std::make_unique<TcpClient>(pool.getNextLoop(), serverAddr,
-                                            "C" + std::to_string(i));
+    s->client =
+        std::make_unique<TcpClient>(pool.getNextLoop(), serverAddr, "C" + std::to_string(i));
     s->client->setConnectionCallback([&](const TcpConnectionPtr& conn) {
       if (conn->connected()) {
         conn->setTcpNoDelay(true);
@@ -110,8 +110,7 @@ int main(int argc, char* argv[]) {
     for (auto& s : sessions) s->client->disconnect();  // thread safe
   });
   loop.loop();
-  double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   // The IO loops still run: each client's destructor tears it down in its loop and waits.
   for (auto& s : sessions) s->client.reset();
@@ -125,9 +124,9 @@ int main(int argc, char* argv[]) {
   std::printf("%" PRId64 " total bytes read\n", totalBytes);
   std::printf("%" PRId64 " total messages read\n", totalMessages);
   std::printf("%.2f average message size\n",
-              totalMessages > 0 ? static_cast<double>(totalBytes) / static_cast<double>(totalMessages)
-                                : 0.0);
-  std::printf("%.2f MiB/s throughput\n",
-              static_cast<double>(totalBytes) / (elapsed * 1024 * 1024));
+              totalMessages > 0
+                  ? static_cast<double>(totalBytes) / static_cast<double>(totalMessages)
+                  : 0.0);
+  std::printf("%.2f MiB/s throughput\n", static_cast<double>(totalBytes) / (elapsed * 1024 * 1024));
   return 0;
 }

@@ -144,8 +144,9 @@ void checkConnectTimeout() {
       ::close(listenFd);
     }
   } else {
-    FAIL("Connector::setConnectTimeout(double) is missing: do the exercise \"Connect timeout\" "
-         "of chapter 09");
+    FAIL(
+        "Connector::setConnectTimeout(double) is missing: do the exercise \"Connect timeout\" "
+        "of chapter 09");
   }
 }
 

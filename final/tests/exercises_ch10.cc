@@ -49,8 +49,7 @@ struct Answer {
 
 /// One request with "Connection: close" and If-Modified-Since: `since` (none when empty),
 /// read up to the server's EOF: every byte after the headers is body, none may follow a 304.
-Answer conditionalGet(uint16_t port, const std::string& since,
-                      const std::string& method = "GET") {
+Answer conditionalGet(uint16_t port, const std::string& since, const std::string& method = "GET") {
   std::string request = method + " /hello.txt HTTP/1.1\r\nHost: test\r\nConnection: close\r\n";
   if (!since.empty()) request += "If-Modified-Since: " + since + "\r\n";
   int fd = testutil::connectTo(port);
@@ -98,9 +97,7 @@ TEST_CASE("exercise 10: If-Modified-Since not older than the file gets 304 Not M
   SECTION("a later date") {
     CHECK(conditionalGet(server.port(), "Mon, 07 Nov 1994 08:49:37 GMT").status == 304);
   }
-  SECTION("HEAD too") {
-    CHECK(conditionalGet(server.port(), lastModified, "HEAD").status == 304);
-  }
+  SECTION("HEAD too") { CHECK(conditionalGet(server.port(), lastModified, "HEAD").status == 304); }
   SECTION("an older date gets the file") {
     Answer r = conditionalGet(server.port(), "Sun, 06 Nov 1994 08:49:36 GMT");
     CHECK(r.status == 200);

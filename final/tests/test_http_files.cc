@@ -121,8 +121,7 @@ struct ScratchRoot {
 /// An HttpServer on 127.0.0.1:<ephemeral> serving `root`, living in a loop thread of its own.
 class FileServer : public HttpTestServer {
  public:
-  FileServer(const std::string& root, StaticFileHandler::Confinement confinement,
-             int ioThreads = 0)
+  FileServer(const std::string& root, StaticFileHandler::Confinement confinement, int ioThreads = 0)
       : HttpTestServer(StaticFileHandler(root, confinement),
                        [ioThreads](HttpServer& server) { server.setThreadNum(ioThreads); }) {}
 };
@@ -158,9 +157,8 @@ void checkConfinement(StaticFileHandler::Confinement confinement) {
   FileServer server(scratch.root, confinement);
   const std::string own = "the root's own secret file\n";
   // Dot segments stop at the root: all of these name <root>/secret, decoded before resolving.
-  for (const char* target :
-       {"/../secret", "/a/../../secret", "/%2e%2e/secret", "/%2e%2e%2fsecret", "/..%2f..%2fsecret",
-        "/%2E%2E/%2e%2E/secret", "/./sub/../../secret"}) {
+  for (const char* target : {"/../secret", "/a/../../secret", "/%2e%2e/secret", "/%2e%2e%2fsecret",
+                             "/..%2f..%2fsecret", "/%2E%2E/%2e%2E/secret", "/./sub/../../secret"}) {
     INFO("GET " << target);
     Response r = get(server.port(), target);
     CHECK(r.status == 200);
@@ -323,8 +321,8 @@ TEST_CASE("openBeneath opens inside the root and refuses every way out", "[ch10]
       CHECK(fd >= 0);
       if (fd >= 0) ::close(fd);
     }
-    for (const char* outside : {"../secret", "link-file", "link-dir/secret", "abs-link",
-                                "sibling", "link-dir", "sub/../../secret"}) {
+    for (const char* outside : {"../secret", "link-file", "link-dir/secret", "abs-link", "sibling",
+                                "link-dir", "sub/../../secret"}) {
       INFO(outside);
       errno = 0;
       int fd = handler.openBeneath(outside, O_RDONLY);
@@ -413,8 +411,8 @@ TEST_CASE("methods other than GET and HEAD are 405 with Allow", "[ch10][http][fi
   ScratchRoot scratch;
   FileServer server(scratch.root, StaticFileHandler::kAuto);
   Response post = roundTrip(server.port(),
-                           "POST /hello.txt HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n"
-                           "Connection: close\r\n\r\nhello");
+                            "POST /hello.txt HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n"
+                            "Connection: close\r\n\r\nhello");
   CHECK(post.status == 405);
   CHECK(post.header("allow") == "GET, HEAD");
   Response del = get(server.port(), "/hello.txt", "DELETE");

@@ -27,9 +27,15 @@ struct Row {
       HttpRequest::Method method_ = HttpRequest::kInvalid,
       HttpRequest::Version version_ = HttpRequest::kUnknown, std::string path_ = "",
       std::string query_ = "", std::string body_ = "", HeaderList headers_ = {})
-      : why(why_), input(std::move(input_)), status(status_), method(method_),
-        version(version_), path(std::move(path_)), query(std::move(query_)),
-        body(std::move(body_)), headers(std::move(headers_)) {}
+      : why(why_),
+        input(std::move(input_)),
+        status(status_),
+        method(method_),
+        version(version_),
+        path(std::move(path_)),
+        query(std::move(query_)),
+        body(std::move(body_)),
+        headers(std::move(headers_)) {}
 
   const char* why;    // the rule this row checks (RFC 9112 / RFC 9110 section), or the reason
   std::string input;  // exactly one request
@@ -214,11 +220,16 @@ const std::vector<Row> kRows = {
 
 std::string stateName(HttpContext::ParseState s) {
   switch (s) {
-    case HttpContext::kExpectRequestLine: return "request-line";
-    case HttpContext::kExpectHeaders: return "headers";
-    case HttpContext::kExpectBody: return "body";
-    case HttpContext::kGotAll: return "complete";
-    case HttpContext::kError: return "error";
+    case HttpContext::kExpectRequestLine:
+      return "request-line";
+    case HttpContext::kExpectHeaders:
+      return "headers";
+    case HttpContext::kExpectBody:
+      return "body";
+    case HttpContext::kGotAll:
+      return "complete";
+    case HttpContext::kError:
+      return "error";
   }
   return "?";
 }
@@ -334,8 +345,7 @@ TEST_CASE("HttpContext parses each table row whole to the expected fields or sta
   }
 }
 
-TEST_CASE("HttpContext gives the same result for every split of every table row",
-          "[ch10][http]") {
+TEST_CASE("HttpContext gives the same result for every split of every table row", "[ch10][http]") {
   for (size_t i = 0; i < kRows.size(); ++i) {
     const Row& row = kRows[i];
     INFO("row " << i << ": " << row.why);
@@ -437,8 +447,7 @@ TEST_CASE("HttpContext::readLine says open while a line can still end", "[ch10][
   CHECK(readLineOf("0123456789\r", 10) == HttpContext::kLineOpen);
 }
 
-TEST_CASE("HttpContext::readLine rejects bare LF and bare CR and over-long lines",
-          "[ch10][http]") {
+TEST_CASE("HttpContext::readLine rejects bare LF and bare CR and over-long lines", "[ch10][http]") {
   CHECK(readLineOf("abc\n", 100) == HttpContext::kLineBad);
   CHECK(readLineOf("\n", 100) == HttpContext::kLineBad);
   CHECK(readLineOf("ab\rc\r\n", 100) == HttpContext::kLineBad);
@@ -574,7 +583,8 @@ TEST_CASE("HttpContext honours custom limits and keeps them across reset", "[ch1
   CHECK(feed({ok + ok}, limits).size() == 2);
   CHECK(isError(first("POST /123456 HTTP/1.1\r\n", 1, limits), 414));
   CHECK(isError(first("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n\r\n", 1, limits), 431));
-  CHECK(isError(first("GET / HTTP/1.1\r\nHost: x\r\nAbc: " + std::string(16, 'v') + "\r\n", 1, limits), 431));
+  CHECK(isError(
+      first("GET / HTTP/1.1\r\nHost: x\r\nAbc: " + std::string(16, 'v') + "\r\n", 1, limits), 431));
   CHECK(isError(first("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n", 1, limits), 413));
   // After a complete request, reset() keeps the limits for the next one.
   CHECK(isError(feed({ok + "POST /123456 HTTP/1.1\r\n"}, limits).at(1), 414));
@@ -594,7 +604,8 @@ HttpContext parsed(const std::string& bytes) {
 
 TEST_CASE("HttpContext reports Expect 100-continue once when a body is still to come",
           "[ch10][http]") {
-  HttpContext ctx = parsed("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nContent-Length: 4\r\n\r\n");
+  HttpContext ctx =
+      parsed("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nContent-Length: 4\r\n\r\n");
   CHECK(ctx.state() == HttpContext::kExpectBody);
   CHECK(ctx.takeExpectContinue());
   CHECK_FALSE(ctx.takeExpectContinue());  // once
@@ -602,14 +613,16 @@ TEST_CASE("HttpContext reports Expect 100-continue once when a body is still to 
   CHECK_FALSE(ctx.takeExpectContinue());
 }
 
-TEST_CASE("HttpContext ignores Expect 100-continue without a body or in HTTP/1.0",
-          "[ch10][http]") {
+TEST_CASE("HttpContext ignores Expect 100-continue without a body or in HTTP/1.0", "[ch10][http]") {
   // No body to wait for.
-  CHECK_FALSE(parsed("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n").takeExpectContinue());
-  CHECK_FALSE(parsed("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n")
-                  .takeExpectContinue());
+  CHECK_FALSE(
+      parsed("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n").takeExpectContinue());
+  CHECK_FALSE(
+      parsed("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n")
+          .takeExpectContinue());
   // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request.
-  CHECK_FALSE(parsed("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n").takeExpectContinue());
+  CHECK_FALSE(parsed("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+                  .takeExpectContinue());
   // Another expectation is not 100-continue.
   CHECK_FALSE(parsed("POST / HTTP/1.1\r\nHost: x\r\nExpect: something\r\nContent-Length: 4\r\n\r\n")
                   .takeExpectContinue());
@@ -640,7 +653,8 @@ TEST_CASE("HttpRequest combines repeated headers in order", "[ch10][http]") {
 
 TEST_CASE("HttpRequest setMethod knows the methods case-sensitively", "[ch10][http]") {
   HttpRequest r;
-  for (const char* m : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PATCH"}) {
+  for (const char* m :
+       {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PATCH"}) {
     REQUIRE(r.setMethod(m));
     CHECK(std::string(r.methodString()) == m);
   }

@@ -9,9 +9,9 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <chrono>
 #include <future>
 #include <memory>
 #include <string>
@@ -136,7 +136,8 @@ TEST_CASE("a peer that resets during sendFile closes the connection without SIGP
   CHECK(WEXITSTATUS(child.status) == 0);
 }
 
-TEST_CASE("sendFile of zero bytes still ends with the write-complete callback", "[ch10][sendfile]") {
+TEST_CASE("sendFile of zero bytes still ends with the write-complete callback",
+          "[ch10][sendfile]") {
   // The caller closes its file in that callback, as for any other sendFile().
   OpenFile file(10);
   std::promise<void> completed;
@@ -151,8 +152,9 @@ TEST_CASE("sendFile of zero bytes still ends with the write-complete callback", 
   ::close(fd);
 }
 
-TEST_CASE("stopRead and startRead on a connection held after its server and loop are gone do nothing",
-          "[ch10][sendfile]") {
+TEST_CASE(
+    "stopRead and startRead on a connection held after its server and loop are gone do nothing",
+    "[ch10][sendfile]") {
   // Like send(), shutdown() and forceClose(), they are safe from any thread at any time. The
   // loop's pages are unmapped when it ends, so a call that still used it would fault.
   UnmappedLoopThread runner;

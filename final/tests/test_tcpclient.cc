@@ -240,7 +240,8 @@ TEST_CASE("Connector doubles its retry delay up to the cap and restart() starts 
           "[ch09][tcpclient]") {
   // The delay each failed attempt schedules, read in the error callback: exact, unlike times.
   LoopInThread loop;
-  auto connector = std::make_shared<Connector>(loop.loop(), InetAddress("127.0.0.1", reservePort()));
+  auto connector =
+      std::make_shared<Connector>(loop.loop(), InetAddress("127.0.0.1", reservePort()));
   connector->setRetryDelayMs(5, 40);
   std::vector<int> delays;  // loop thread only
   std::promise<void> sixFailed;
@@ -410,8 +411,8 @@ TEST_CASE("TcpClient destroyed in its connection's own callback closes the conne
     EventLoopThread clientThread;
     EventLoop* loop = clientThread.startLoop();
     ClientEvents events;
-    auto client =
-        std::make_unique<TcpClient>(loop, InetAddress("127.0.0.1", server.port()), "self-destroyed");
+    auto client = std::make_unique<TcpClient>(loop, InetAddress("127.0.0.1", server.port()),
+                                              "self-destroyed");
     events.attach(*client);
     client->setMessageCallback([&](const TcpConnectionPtr&, Buffer* buf, Timestamp) {
       buf->retrieveAll();
@@ -555,8 +556,8 @@ TEST_CASE("TcpClient stopped or destroyed in its connect-error callback gives up
   }
 
   SECTION("the destructor") {
-    auto client = std::make_unique<TcpClient>(clientLoop.loop(), InetAddress("127.0.0.1", port),
-                                              "destroyed");
+    auto client =
+        std::make_unique<TcpClient>(clientLoop.loop(), InetAddress("127.0.0.1", port), "destroyed");
     client->setRetryDelayMs(5, 5);
     std::promise<void> destroyed;
     client->setConnectErrorCallback([&](int, bool) {
@@ -565,8 +566,7 @@ TEST_CASE("TcpClient stopped or destroyed in its connect-error callback gives up
       destroyed.set_value();
     });
     client->connect();
-    REQUIRE(destroyed.get_future().wait_for(std::chrono::seconds(10)) ==
-            std::future_status::ready);
+    REQUIRE(destroyed.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
     settle(clientLoop.loop());
     CHECK(errors == 1);
   }

@@ -130,8 +130,8 @@ TEST_CASE("a connection gives its input buffer back after a read that leaves it 
 
   int seen = 0;
   // Each piece is read on its own; the callback consumes complete lines only.
-  for (auto [piece, keeps] : {std::pair{"ping\r\n", false}, std::pair{"hel", true},
-                              std::pair{"lo\r\n", false}}) {
+  for (auto [piece, keeps] :
+       {std::pair{"ping\r\n", false}, std::pair{"hel", true}, std::pair{"lo\r\n", false}}) {
     INFO("after " << piece);
     testutil::writeAll(fd, piece);
     REQUIRE(testutil::waitFor([&] { return calls > seen; }));

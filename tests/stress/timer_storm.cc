@@ -124,8 +124,7 @@ int main(int argc, char* argv[]) {
   std::promise<long> liveInLoop;
   loop->queueInLoop([&] { liveInLoop.set_value(g_liveProbes.load()); });
   long live = liveInLoop.get_future().get();
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   long a = firedA(), b = 0, c = 0;
   for (const auto& p : per) {
@@ -134,8 +133,7 @@ int main(int argc, char* argv[]) {
   }
   std::printf("figure: timers added = %ld (A %ld, B %ld, C %ld)\n", total, kindA * kThreads,
               kindB * kThreads, kindC * kThreads);
-  std::printf("figure: A fired = %ld, B fired = %ld, C fired before their cancel = %ld\n", a, b,
-              c);
+  std::printf("figure: A fired = %ld, B fired = %ld, C fired before their cancel = %ld\n", a, b, c);
   std::printf("figure: seconds = %.2f\n", seconds);
   bool ok = true;
   ok &= check(a == kindA * kThreads, "every timer never cancelled fired exactly once");

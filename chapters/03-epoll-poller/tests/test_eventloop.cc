@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
-#include <memory>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>

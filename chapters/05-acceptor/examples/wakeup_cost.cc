@@ -84,9 +84,9 @@ long writeSyscalls() {
 struct BatchRow {
   const char* loopState;  // "asleep" in poll, or "busy" running a functor
   int n;
-  double producerNanos;   // per queueInLoop() call, in the producer
-  double endToEndNanos;   // first call until the last functor ran, divided by n
-  double wakeupWrites;    // eventfd writes per batch
+  double producerNanos;  // per queueInLoop() call, in the producer
+  double endToEndNanos;  // first call until the last functor ran, divided by n
+  double wakeupWrites;   // eventfd writes per batch
 };
 
 /// Gives the loop time to finish its iteration and block in poll again.
@@ -103,64 +103,66 @@ int main(int argc, char* argv[]) {
   std::vector<double> latencies(2000);
   std::vector<BatchRow> rows;
 
-  Thread producer([&] {
-    // (b) one functor at a time, each queued while the loop sleeps.
-    for (size_t i = 0; i < latencies.size(); ++i) {
-      letLoopSleep();
-      const Clock::time_point queued = Clock::now();
-      loop.queueInLoop([&latencies, &done, i, queued] {
-        latencies[i] = nanosSince(queued, Clock::now()) / 1000;
-        done.fetch_add(1, std::memory_order_release);
-      });
-      while (done.load(std::memory_order_acquire) != static_cast<int>(i + 1)) {
-        std::this_thread::sleep_for(std::chrono::microseconds(20));
-      }
-    }
-    // (c) batches of n functors, queued while the loop sleeps in poll and while it is busy
-    // running a functor (the case wakeupPending_ is for: the loop has swapped the queue out).
-    for (bool busy : {false, true}) {
-      for (int n : {1, 10, 100, 1000}) {
-        const int rounds = std::max(30, 3000 / n);
-        std::vector<double> producerNanos, endToEndNanos, writes;
-        for (int round = 0; round < rounds; ++round) {
+  Thread producer(
+      [&] {
+        // (b) one functor at a time, each queued while the loop sleeps.
+        for (size_t i = 0; i < latencies.size(); ++i) {
           letLoopSleep();
-          done.store(0, std::memory_order_relaxed);
-          std::atomic<bool> blockerRunning{false}, release{false};
-          if (busy) {
-            loop.queueInLoop([&blockerRunning, &release] {
-              blockerRunning.store(true, std::memory_order_release);
-              while (!release.load(std::memory_order_acquire)) std::this_thread::yield();
-            });
-            while (!blockerRunning.load(std::memory_order_acquire)) std::this_thread::yield();
-          }
-          int ran = 0;  // loop thread only
-          Clock::time_point finished;  // written by the loop thread, published by done
-          const long writesBefore = writeSyscalls();
-          const Clock::time_point start = Clock::now();
-          for (int j = 0; j < n; ++j) {
-            loop.queueInLoop([&ran, &finished, &done, n] {
-              if (++ran == n) {
-                finished = Clock::now();
-                done.store(1, std::memory_order_release);
-              }
-            });
-          }
-          const Clock::time_point queuedAll = Clock::now();
-          release.store(true, std::memory_order_release);
-          while (done.load(std::memory_order_acquire) == 0) {
+          const Clock::time_point queued = Clock::now();
+          loop.queueInLoop([&latencies, &done, i, queued] {
+            latencies[i] = nanosSince(queued, Clock::now()) / 1000;
+            done.fetch_add(1, std::memory_order_release);
+          });
+          while (done.load(std::memory_order_acquire) != static_cast<int>(i + 1)) {
             std::this_thread::sleep_for(std::chrono::microseconds(20));
           }
-          const long writesAfter = writeSyscalls();  // this thread has written nothing since
-          producerNanos.push_back(nanosSince(start, queuedAll) / n);
-          endToEndNanos.push_back(nanosSince(start, finished) / n);
-          writes.push_back(static_cast<double>(writesAfter - writesBefore));
         }
-        rows.push_back({busy ? "busy" : "asleep", n, median(producerNanos),
-                        median(endToEndNanos), median(writes)});
-      }
-    }
-    loop.quit();
-  }, "producer");
+        // (c) batches of n functors, queued while the loop sleeps in poll and while it is busy
+        // running a functor (the case wakeupPending_ is for: the loop has swapped the queue out).
+        for (bool busy : {false, true}) {
+          for (int n : {1, 10, 100, 1000}) {
+            const int rounds = std::max(30, 3000 / n);
+            std::vector<double> producerNanos, endToEndNanos, writes;
+            for (int round = 0; round < rounds; ++round) {
+              letLoopSleep();
+              done.store(0, std::memory_order_relaxed);
+              std::atomic<bool> blockerRunning{false}, release{false};
+              if (busy) {
+                loop.queueInLoop([&blockerRunning, &release] {
+                  blockerRunning.store(true, std::memory_order_release);
+                  while (!release.load(std::memory_order_acquire)) std::this_thread::yield();
+                });
+                while (!blockerRunning.load(std::memory_order_acquire)) std::this_thread::yield();
+              }
+              int ran = 0;                 // loop thread only
+              Clock::time_point finished;  // written by the loop thread, published by done
+              const long writesBefore = writeSyscalls();
+              const Clock::time_point start = Clock::now();
+              for (int j = 0; j < n; ++j) {
+                loop.queueInLoop([&ran, &finished, &done, n] {
+                  if (++ran == n) {
+                    finished = Clock::now();
+                    done.store(1, std::memory_order_release);
+                  }
+                });
+              }
+              const Clock::time_point queuedAll = Clock::now();
+              release.store(true, std::memory_order_release);
+              while (done.load(std::memory_order_acquire) == 0) {
+                std::this_thread::sleep_for(std::chrono::microseconds(20));
+              }
+              const long writesAfter = writeSyscalls();  // this thread has written nothing since
+              producerNanos.push_back(nanosSince(start, queuedAll) / n);
+              endToEndNanos.push_back(nanosSince(start, finished) / n);
+              writes.push_back(static_cast<double>(writesAfter - writesBefore));
+            }
+            rows.push_back({busy ? "busy" : "asleep", n, median(producerNanos),
+                            median(endToEndNanos), median(writes)});
+          }
+        }
+        loop.quit();
+      },
+      "producer");
   producer.start();
   loop.loop();
   producer.join();
@@ -173,8 +175,8 @@ int main(int argc, char* argv[]) {
     std::printf("# queue_to_run_p99_us,%.1f\n", latencyP99);
     std::printf("loop,n,producer_ns_per_functor,end_to_end_ns_per_functor,wakeup_writes\n");
     for (const BatchRow& row : rows) {
-      std::printf("%s,%d,%.0f,%.0f,%.0f\n", row.loopState, row.n, row.producerNanos, row.endToEndNanos,
-                  row.wakeupWrites);
+      std::printf("%s,%d,%.0f,%.0f,%.0f\n", row.loopState, row.n, row.producerNanos,
+                  row.endToEndNanos, row.wakeupWrites);
     }
     return 0;
   }
@@ -185,7 +187,7 @@ int main(int argc, char* argv[]) {
   std::printf("%6s  %6s  %18s  %18s  %14s\n", "loop", "batch", "producer ns/call",
               "end-to-end ns/fn", "eventfd writes");
   for (const BatchRow& row : rows) {
-    std::printf("%6s  %6d  %18.0f  %18.0f  %14.0f\n", row.loopState, row.n, row.producerNanos, row.endToEndNanos,
-                row.wakeupWrites);
+    std::printf("%6s  %6d  %18.0f  %18.0f  %14.0f\n", row.loopState, row.n, row.producerNanos,
+                row.endToEndNanos, row.wakeupWrites);
   }
 }

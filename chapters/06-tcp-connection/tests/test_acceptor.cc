@@ -232,7 +232,8 @@ TEST_CASE("out of fds (EMFILE) the acceptor neither spins nor stops serving", "[
   CHECK(WIFEXITED(status));
 }
 
-TEST_CASE("out of fds with no spare fd the acceptor pauses instead of spinning", "[ch05][acceptor]") {
+TEST_CASE("out of fds with no spare fd the acceptor pauses instead of spinning",
+          "[ch05][acceptor]") {
   int toParent[2];
   int toChild[2];
   REQUIRE(::pipe(toParent) == 0);

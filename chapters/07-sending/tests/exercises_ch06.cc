@@ -98,8 +98,9 @@ void checkInt32() {
       CHECK(buf.readableBytes() == 0);
     }
   } else {
-    FAIL("Buffer::appendInt32/peekInt32/readInt32 are missing: do the exercise \"A "
-         "length-prefixed decoder\" of chapter 06");
+    FAIL(
+        "Buffer::appendInt32/peekInt32/readInt32 are missing: do the exercise \"A "
+        "length-prefixed decoder\" of chapter 06");
   }
 }
 

@@ -6,8 +6,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cerrno>
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <memory>
 #include <mutex>
 #include <set>

@@ -90,8 +90,9 @@ void checkIdleTimeout() {
     CHECK(events.ups == 1);
     CHECK(events.downs == 1);
   } else {
-    FAIL("TcpServer::setIdleTimeout(double) is missing: do the exercise \"Close idle "
-         "connections\" of chapter 07");
+    FAIL(
+        "TcpServer::setIdleTimeout(double) is missing: do the exercise \"Close idle "
+        "connections\" of chapter 07");
   }
 }
 

@@ -19,8 +19,8 @@ namespace {
 template <typename Pool, typename = void>
 struct HasLoopForHash : std::false_type {};
 template <typename Pool>
-struct HasLoopForHash<
-    Pool, std::void_t<decltype(std::declval<Pool&>().getLoopForHash(std::size_t{0}))>>
+struct HasLoopForHash<Pool,
+                      std::void_t<decltype(std::declval<Pool&>().getLoopForHash(std::size_t{0}))>>
     : std::true_type {};
 
 // A template, so the branch not taken is never instantiated.
@@ -53,8 +53,9 @@ void checkLoopForHash() {
       }
     }
   } else {
-    FAIL("EventLoopThreadPool::getLoopForHash(size_t) is missing: do the exercise \"A hash "
-         "instead of round robin\" of chapter 08");
+    FAIL(
+        "EventLoopThreadPool::getLoopForHash(size_t) is missing: do the exercise \"A hash "
+        "instead of round robin\" of chapter 08");
   }
 }
 

@@ -22,9 +22,9 @@ using namespace mymuduo::net;
 
 namespace {
 int usage(const char* prog, int status) {
-  std::fprintf(status == 0 ? stdout : stderr,
-               "usage: %s [--host IP=127.0.0.1] [--port N=2007] [--count N] [--message TEXT=hello]\n",
-               prog);
+  std::fprintf(
+      status == 0 ? stdout : stderr,
+      "usage: %s [--host IP=127.0.0.1] [--port N=2007] [--count N] [--message TEXT=hello]\n", prog);
   return status;
 }
 }  // namespace
@@ -85,8 +85,8 @@ int main(int argc, char* argv[]) {
   });
   client.setMessageCallback([&](const TcpConnectionPtr& conn, Buffer* buf, Timestamp) {
     const char* eol;
-    while ((eol = static_cast<const char*>(
-                std::memchr(buf->peek(), '\n', buf->readableBytes()))) != nullptr) {
+    while ((eol = static_cast<const char*>(std::memchr(buf->peek(), '\n', buf->readableBytes()))) !=
+           nullptr) {
       std::string reply(buf->peek(), eol);
       buf->retrieveUntil(eol + 1);
       std::printf("reply %zu: %s\n", ++replies, reply.c_str());

@@ -33,10 +33,14 @@ enum class Strategy { kReadvReleased, kReadvKept, kRead64K, kRead1K };
 
 const char* nameOf(Strategy strategy) {
   switch (strategy) {
-    case Strategy::kReadvReleased: return "readFd released";
-    case Strategy::kReadvKept: return "readFd kept";
-    case Strategy::kRead64K: return "read 64 KiB";
-    case Strategy::kRead1K: return "read 1 KiB";
+    case Strategy::kReadvReleased:
+      return "readFd released";
+    case Strategy::kReadvKept:
+      return "readFd kept";
+    case Strategy::kRead64K:
+      return "read 64 KiB";
+    case Strategy::kRead1K:
+      return "read 1 KiB";
   }
   return "?";
 }
@@ -150,15 +154,15 @@ int main(int argc, char* argv[]) {
                 "held idle");
   }
   for (size_t burst : {size_t{4096}, size_t{65536}, size_t{1} << 20}) {
-    for (Strategy strategy : {Strategy::kReadvReleased, Strategy::kReadvKept,
-                              Strategy::kRead64K, Strategy::kRead1K}) {
+    for (Strategy strategy :
+         {Strategy::kReadvReleased, Strategy::kReadvKept, Strategy::kRead64K, Strategy::kRead1K}) {
       Result r = medianOfFive(strategy, burst);
       if (csv) {
         std::printf("%s,%zu,%.1f,%.0f,%zu\n", nameOf(strategy), burst, r.readsPerBurst,
                     r.microsPerMiB, r.heldWhenIdle);
       } else {
-        std::printf("%-16s  %9zu  %10.1f  %9.0f  %12zu\n", nameOf(strategy), burst,
-                    r.readsPerBurst, r.microsPerMiB, r.heldWhenIdle);
+        std::printf("%-16s  %9zu  %10.1f  %9.0f  %12zu\n", nameOf(strategy), burst, r.readsPerBurst,
+                    r.microsPerMiB, r.heldWhenIdle);
       }
     }
   }

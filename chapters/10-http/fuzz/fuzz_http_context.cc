@@ -56,9 +56,9 @@ void check(bool ok, const char* what) {
 
 Record record(HttpContext& ctx, size_t consumed, bool expectContinue) {
   const HttpRequest& r = ctx.request();
-  return Record{ctx.state(),     ctx.errorStatus(), ctx.errorReason(), r.method(),
-                r.version(),     r.path(),          r.query(),         r.headers(),
-                r.body(),        expectContinue,    consumed};
+  return Record{ctx.state(), ctx.errorStatus(), ctx.errorReason(), r.method(),
+                r.version(), r.path(),          r.query(),         r.headers(),
+                r.body(),    expectContinue,    consumed};
 }
 
 // Invariants of every result, whatever the input.

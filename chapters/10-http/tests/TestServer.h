@@ -101,7 +101,8 @@ class UnmappedLoopThread {
   void run() {
     const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
     const size_t size = (sizeof(mymuduo::net::EventLoop) + page - 1) / page * page;
-    void* memory = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* memory =
+        ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) throw std::runtime_error("mmap failed");
     // Placement new, and the destructor called by hand: the memory is not the heap's.
     auto* loop = new (memory) mymuduo::net::EventLoop;

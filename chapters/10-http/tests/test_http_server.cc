@@ -60,8 +60,8 @@ using testutil::Response;
 using testutil::waitFor;
 using testutil::writeAll;
 
-using testutil::Clock;
 using std::chrono::milliseconds;
+using testutil::Clock;
 
 namespace {
 

@@ -31,7 +31,7 @@ Scan scanLine(const net::Buffer& buf, size_t maxLength, size_t* lineLength) {
   // where a line ends (the root of request smuggling).
   if (lf != nullptr && (cr == nullptr || lf < cr)) return Scan::kBadEnd;
   const size_t i = static_cast<size_t>(cr - p);
-  if (i + 1 == n) return Scan::kOpen;  // the CR is the last byte so far: its LF may follow
+  if (i + 1 == n) return Scan::kOpen;          // the CR is the last byte so far: its LF may follow
   if (p[i + 1] != '\n') return Scan::kBadEnd;  // a bare CR (RFC 9112 §2.2: invalid)
   *lineLength = i;
   return Scan::kLine;
@@ -182,8 +182,8 @@ bool HttpContext::parseRequest(net::Buffer* buf, Timestamp receiveTime) {
       case kExpectBody: {
         // Content-Length says exactly where this body ends (RFC 9112 §6.2); anything after
         // it is the next request.
-        const size_t n = buf->readableBytes() < bodyRemaining_ ? buf->readableBytes()
-                                                               : bodyRemaining_;
+        const size_t n =
+            buf->readableBytes() < bodyRemaining_ ? buf->readableBytes() : bodyRemaining_;
         if (n == 0) return true;
         request_.appendBody(buf->peek(), n);
         buf->retrieve(n);

@@ -28,7 +28,7 @@ class HttpContext {
 
   /// Each limit, once exceeded, ends the request with the status in its comment.
   struct Limits {
-    size_t maxRequestLine = 8 * 1024;  ///< 414 URI Too Long
+    size_t maxRequestLine = 8 * 1024;   ///< 414 URI Too Long
     size_t maxHeaderBytes = 64 * 1024;  ///< 431 Request Header Fields Too Large
     size_t maxHeaderLines = 100;        ///< 431
     size_t maxBodyBytes = 1024 * 1024;  ///< 413 Content Too Large

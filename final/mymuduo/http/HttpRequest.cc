@@ -17,10 +17,10 @@ struct MethodName {
 
 // The methods of RFC 9110 §9 plus PATCH (RFC 5789), spelled exactly: methods are case-sensitive.
 const MethodName kMethods[] = {
-    {"GET", HttpRequest::kGet},         {"HEAD", HttpRequest::kHead},
-    {"POST", HttpRequest::kPost},       {"PUT", HttpRequest::kPut},
-    {"DELETE", HttpRequest::kDelete},   {"OPTIONS", HttpRequest::kOptions},
-    {"TRACE", HttpRequest::kTrace},     {"CONNECT", HttpRequest::kConnect},
+    {"GET", HttpRequest::kGet},       {"HEAD", HttpRequest::kHead},
+    {"POST", HttpRequest::kPost},     {"PUT", HttpRequest::kPut},
+    {"DELETE", HttpRequest::kDelete}, {"OPTIONS", HttpRequest::kOptions},
+    {"TRACE", HttpRequest::kTrace},   {"CONNECT", HttpRequest::kConnect},
     {"PATCH", HttpRequest::kPatch},
 };
 

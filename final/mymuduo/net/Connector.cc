@@ -202,8 +202,8 @@ void Connector::failed(int sockfd, int err) {
 }
 
 void Connector::scheduleRetry() {
-  LOG_INFO << "Connector::scheduleRetry - retry connecting to " << serverAddr_.toIpPort()
-           << " in " << retryDelayMs_ << " milliseconds";
+  LOG_INFO << "Connector::scheduleRetry - retry connecting to " << serverAddr_.toIpPort() << " in "
+           << retryDelayMs_ << " milliseconds";
   // A weak_ptr, not shared_from_this(): a pending retry must not keep the Connector (and
   // with it a 30-second wait) alive after its TcpClient is gone.
   retryTimer_ = loop_->runAfter(retryDelayMs_ / 1000.0, [weak = weak_from_this()] {

@@ -43,9 +43,8 @@ int main() {
     EventLoop loop;
     auto srv = std::make_unique<TcpServer>(&loop, mymuduo::net::InetAddress(0, true), "echo");
     srv->setMessageCallback([](const mymuduo::net::TcpConnectionPtr& conn,
-                               mymuduo::net::Buffer* buf, mymuduo::Timestamp) {
-      conn->send(buf->retrieveAllAsString());
-    });
+                               mymuduo::net::Buffer* buf,
+                               mymuduo::Timestamp) { conn->send(buf->retrieveAllAsString()); });
     srv->start();
     ready.set_value(Ready{&loop, srv->listenAddress().port()});
     loop.loop();

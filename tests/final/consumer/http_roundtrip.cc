@@ -75,8 +75,7 @@ int main() {
           got.find("\r\n\r\nhello from /consumer\n") != std::string::npos) {
         status = 0;
       } else {
-        std::fprintf(stderr, "http_roundtrip: unexpected answer (read %zd):\n%s\n", n,
-                     got.c_str());
+        std::fprintf(stderr, "http_roundtrip: unexpected answer (read %zd):\n%s\n", n, got.c_str());
       }
     }
     ::close(fd);

@@ -49,7 +49,7 @@ class Acceptor : noncopyable {
   Channel acceptChannel_;
   NewConnectionCallback newConnectionCallback_;
   bool listening_ = false;
-  int idleFd_;  // a spare fd, given up to accept-and-close when we run out (EMFILE); or -1
+  int idleFd_;          // a spare fd, given up to accept-and-close when we run out (EMFILE); or -1
   TimerId retryTimer_;  // resumes accepting after a pause
 };
 

@@ -87,8 +87,8 @@ TimerId TimerQueue::addTimer(TimerCallback cb, TimerClock::time_point when, doub
     pendingAdds_.insert(sequence);
   }
   loop_->runInLoop([this, cb = std::move(cb), when, interval, sequence]() mutable {
-    addTimerInLoop(std::make_unique<Timer>(std::move(cb), when, toTimerDuration(interval),
-                                             sequence));
+    addTimerInLoop(
+        std::make_unique<Timer>(std::move(cb), when, toTimerDuration(interval), sequence));
   });
   return TimerId(sequence);
 }

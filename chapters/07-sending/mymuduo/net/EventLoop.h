@@ -96,7 +96,7 @@ class EventLoop : noncopyable {
 
  private:
   void abortNotInLoopThread() const;
-  void handleRead();  // drains the wakeup eventfd
+  void handleRead();         // drains the wakeup eventfd
   bool doPendingFunctors();  // false if there was nothing to run
 
   // How many batches of functors loop() runs after quit() before it gives up on the rest.

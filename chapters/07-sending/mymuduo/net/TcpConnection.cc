@@ -311,8 +311,7 @@ void TcpConnection::handleClose() {
   TcpConnectionPtr guardThis(shared_from_this());
   // Guarded: a DOWN callback that throws must not skip the owner's close callback, or the
   // owner would hold a closed connection for ever.
-  invokeCallback("TcpConnection: the connection callback",
-                 [&] { connectionCallback_(guardThis); });
+  invokeCallback("TcpConnection: the connection callback", [&] { connectionCallback_(guardThis); });
   // Last: the owner drops its reference here, and schedules connectDestroyed().
   closeCallback_(guardThis);
 }

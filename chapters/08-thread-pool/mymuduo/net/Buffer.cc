@@ -96,7 +96,7 @@ void Buffer::hasWritten(size_t len) {
 
 void Buffer::prepend(const void* data, size_t len) {
   assert(len <= prependableBytes());
-  if (len == 0) return;  // as in append(): data may be null
+  if (len == 0) return;               // as in append(): data may be null
   if (buffer_.empty()) makeSpace(0);  // a fresh buffer: allocate, keeping the indexes
   readerIndex_ -= len;
   std::memcpy(begin() + readerIndex_, data, len);

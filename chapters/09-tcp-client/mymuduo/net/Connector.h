@@ -43,7 +43,9 @@ class Connector : noncopyable, public std::enable_shared_from_this<Connector> {
   ~Connector();
 
   /// Set these before start().
-  void setNewConnectionCallback(NewConnectionCallback cb) { newConnectionCallback_ = std::move(cb); }
+  void setNewConnectionCallback(NewConnectionCallback cb) {
+    newConnectionCallback_ = std::move(cb);
+  }
   void setErrorCallback(ErrorCallback cb) { errorCallback_ = std::move(cb); }
 
   const InetAddress& serverAddress() const { return serverAddr_; }

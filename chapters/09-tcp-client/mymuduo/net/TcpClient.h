@@ -78,9 +78,9 @@ class TcpClient : noncopyable {
 
  private:
   void connectInLoop();
-  void newConnection(int sockfd);                  // loop thread
+  void newConnection(int sockfd);                       // loop thread
   void removeConnection(const TcpConnectionPtr& conn);  // loop thread
-  void teardownInLoop();                           // the destructor's work, in the loop
+  void teardownInLoop();                                // the destructor's work, in the loop
 
   EventLoop* const loop_;
   const std::shared_ptr<Connector> connector_;

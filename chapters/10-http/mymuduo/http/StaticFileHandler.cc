@@ -199,8 +199,8 @@ StaticFileHandler::StaticFileHandler(const std::string& root, Confinement confin
   int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
-    throw std::runtime_error("StaticFileHandler: '" + root + "' is not a directory we can open: " +
-                             strerror_tl(err));
+    throw std::runtime_error("StaticFileHandler: '" + root +
+                             "' is not a directory we can open: " + strerror_tl(err));
   }
   char* real = ::realpath(root.c_str(), nullptr);
   if (real == nullptr) {

@@ -87,8 +87,8 @@ void EventLoop::loop() {
   for (int round = 0; round < kMaxExitRounds && doPendingFunctors(); ++round) {
   }
   if (size_t left = queueSize(); left > 0) {
-    LOG_ERROR << "EventLoop " << this << " stops with " << left
-              << " functor(s) still queued after " << kMaxExitRounds << " rounds";
+    LOG_ERROR << "EventLoop " << this << " stops with " << left << " functor(s) still queued after "
+              << kMaxExitRounds << " rounds";
   }
 
   LOG_DEBUG << "EventLoop " << this << " stop looping";

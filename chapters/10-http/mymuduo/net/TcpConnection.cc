@@ -220,8 +220,8 @@ bool TcpConnection::writeFile() {
   }
   if (n < 0 && (savedErrno == EAGAIN || savedErrno == EINTR)) return true;
   if (n == 0) {
-    LOG_ERROR << "TcpConnection::writeFile [" << name_ << "] - the file ended "
-              << fileBytesLeft_ << " bytes early";
+    LOG_ERROR << "TcpConnection::writeFile [" << name_ << "] - the file ended " << fileBytesLeft_
+              << " bytes early";
   } else if (isPeerReset(savedErrno)) {
     LOG_WARN << "TcpConnection::writeFile [" << name_ << "] - " << strerror_tl(savedErrno);
   } else {
@@ -431,8 +431,7 @@ void TcpConnection::handleClose() {
   TcpConnectionPtr guardThis(shared_from_this());
   // Guarded: a DOWN callback that throws must not skip the owner's close callback, or the
   // owner would hold a closed connection for ever.
-  invokeCallback("TcpConnection: the connection callback",
-                 [&] { connectionCallback_(guardThis); });
+  invokeCallback("TcpConnection: the connection callback", [&] { connectionCallback_(guardThis); });
   // Last: the owner drops its reference here, and schedules connectDestroyed().
   closeCallback_(guardThis);
 }
