@@ -22,6 +22,9 @@ Usage: ./autobuild.sh [run|build|test|bench|--help] [bench options]
                  BUILD_DIR/bench/results.json, docs/benchmarks.md and its plots
 
 Environment:
+  PRESET=                a configure preset of CMakePresets.json (cmake --list-presets):
+                         default, release, clang-asan, tsan, asan, ubsan; it gives BUILD_DIR
+                         and the configuration, and the variables below set explicitly override it
   BUILD_DIR=build        where CMake builds (one folder per configuration)
   BUILD_TYPE=Debug       CMAKE_BUILD_TYPE of the build tree (what the tests run); the library
                          installed by run and build is always RelWithDebInfo
@@ -46,6 +49,8 @@ USAGE
 
 cd "$(dirname "$0")"
 ROOT=$(pwd)
+die() { echo "autobuild.sh: error: $*" >&2; exit 1; }
+step() { echo "==> $*"; }
 
 MODE=${1:-run}
 [ $# -gt 0 ] && shift
@@ -57,8 +62,24 @@ case "$MODE" in
   *) echo "autobuild.sh: unknown command '$MODE'" >&2; usage >&2; exit 2 ;;
 esac
 
+# A configure preset of CMakePresets.json gives the build folder and the configuration (build
+# type, compiler, sanitizers, unity build); what the environment sets explicitly still wins.
+PRESET=${PRESET:-}
+if [ -n "$PRESET" ]; then
+  preset_dir=$(python3 - "$ROOT/CMakePresets.json" "$PRESET" <<'PY'
+import json, sys
+presets = {p["name"]: p for p in json.load(open(sys.argv[1]))["configurePresets"]}
+name = sys.argv[2]
+while name in presets and "binaryDir" not in presets[name]:
+    name = presets[name].get("inherits")
+if name not in presets:
+    sys.exit(1)
+print(presets[name]["binaryDir"].replace("${sourceDir}/", ""))
+PY
+  ) || die "CMakePresets.json has no configure preset '$PRESET' (cmake --list-presets)"
+  BUILD_DIR=${BUILD_DIR:-$preset_dir}
+fi
 BUILD_DIR=${BUILD_DIR:-build}
-BUILD_TYPE=${BUILD_TYPE:-Debug}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # The main job: the newest chapter's example, installed into install/bin: the static file
@@ -68,8 +89,6 @@ HTTPD_PORT=${HTTPD_PORT:-8000}
 case "$BUILD_DIR" in /*) SITE_DIR=$BUILD_DIR/site ;; *) SITE_DIR=$ROOT/$BUILD_DIR/site ;; esac
 MAIN_JOB=(httpd --root "$SITE_DIR" --port "$HTTPD_PORT")
 
-die() { echo "autobuild.sh: error: $*" >&2; exit 1; }
-step() { echo "==> $*"; }
 
 # The tutorial as a site, for the main job: tools/build-site falls back to the Markdown files
 # (and says so) when cmark-gfm is missing, so this fails only if Python cannot write the folder.
@@ -79,16 +98,26 @@ build_site() {
 }
 
 configure_and_build() {
-  local unity=
-  [ "${UNITY_BUILD:-OFF}" = OFF ] || unity=", unity build"
-  step "configuring ($BUILD_DIR, $BUILD_TYPE${MYMUDUO_SANITIZE:+, sanitize=$MYMUDUO_SANITIZE}$unity)"
+  local -a args=(-S "$ROOT" -B "$BUILD_DIR")
+  local what
+  if [ -n "$PRESET" ]; then
+    # The preset's settings, and only what the environment sets on top of them.
+    args+=(--preset "$PRESET")
+    what="preset $PRESET"
+    [ -z "${BUILD_TYPE:-}" ] || args+=(-DCMAKE_BUILD_TYPE="$BUILD_TYPE")
+    [ -z "${MYMUDUO_SANITIZE:-}" ] || args+=(-DMYMUDUO_SANITIZE="$MYMUDUO_SANITIZE")
+    [ -z "${UNITY_BUILD:-}" ] || args+=(-DCMAKE_UNITY_BUILD="$UNITY_BUILD")
+  else
+    args+=(-DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Debug}" -DMYMUDUO_SANITIZE="${MYMUDUO_SANITIZE:-}"
+           -DCMAKE_UNITY_BUILD="${UNITY_BUILD:-OFF}")
+    what="${BUILD_TYPE:-Debug}${MYMUDUO_SANITIZE:+, sanitize=$MYMUDUO_SANITIZE}"
+    [ "${UNITY_BUILD:-OFF}" = OFF ] || what="$what, unity build"
+  fi
+  step "configuring ($BUILD_DIR, $what)"
   local log
-  log=$(cmake -S "$ROOT" -B "$BUILD_DIR" \
-    -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
-    -DMYMUDUO_SANITIZE="${MYMUDUO_SANITIZE:-}" \
+  log=$(cmake "${args[@]}" \
     -DMYMUDUO_WERROR="${MYMUDUO_WERROR:-OFF}" \
     -DMYMUDUO_BUILD_TESTS="${MYMUDUO_BUILD_TESTS:-ON}" \
-    -DCMAKE_UNITY_BUILD="${UNITY_BUILD:-OFF}" \
     -DCMAKE_INSTALL_PREFIX="$ROOT/install") || { echo "$log"; die "CMake configuration failed"; }
   # Which Catch2 the tests use (every chapter says the same; the first one is enough).
   awk '/^-- ch[0-9]+: / { sub(/^-- ch[0-9]+: /, "==> "); print; exit }' <<<"$log"
