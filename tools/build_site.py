@@ -115,7 +115,9 @@ def mermaid_blocks(body):
 
 
 def render(cmark, path):
-    args = [cmark, "--to", "html"]
+    # --unsafe keeps the raw HTML the Markdown is allowed (the texts are this repository's own):
+    # the <details> blocks that fold a diagram's plain-text version away.
+    args = [cmark, "--to", "html", "--unsafe"]
     for ext in EXTENSIONS:
         args += ["--extension", ext]
     r = subprocess.run(args + [path], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -200,8 +200,8 @@ written.
 
 ## The thread id and a log line: `log_cost`
 
-[Chapter 01](../chapters/01-thread/README.md#currentthreadtid): the
-cached thread id against the system call, and a log line shaped like `TcpServer`'s
+[Chapter 01](../chapters/01-thread/README.md#currentthreadtid) and
+[the Logger appendix](logging.md#what-a-line-costs-logstream): the cached thread id against the system call, and a log line shaped like `TcpServer`'s
 new-connection line (about 180 bytes) through `LogStream` into an output function that
 discards it, against the same line built with `std::ostringstream` and a date formatted per
 line. Nanoseconds per call, median of five runs.
