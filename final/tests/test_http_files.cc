@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -24,6 +25,7 @@
 
 #include "HttpTestUtil.h"
 #include "TestUtil.h"
+#include "mymuduo/http/HttpDate.h"
 #include "mymuduo/http/HttpRequest.h"
 #include "mymuduo/http/HttpResponse.h"
 #include "mymuduo/http/HttpServer.h"
@@ -301,6 +303,14 @@ TEST_CASE("formatHttpDate writes IMF-fixdate", "[ch10][http][files]") {
   CHECK(formatHttpDate(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110's example
   CHECK(formatHttpDate(0) == "Thu, 01 Jan 1970 00:00:00 GMT");
   CHECK(formatHttpDate(951782400) == "Tue, 29 Feb 2000 00:00:00 GMT");
+}
+
+TEST_CASE("httpDateNow is the current second as an HTTP date", "[ch10][http][files]") {
+  using mymuduo::http::formatHttpDate;
+  const std::time_t before = ::time(nullptr);
+  const std::string now(mymuduo::http::httpDateNow());
+  const std::time_t after = ::time(nullptr);
+  CHECK((now == formatHttpDate(before) || now == formatHttpDate(after)));
 }
 
 TEST_CASE("StaticFileHandler refuses a root that is not a directory", "[ch10][http][files]") {

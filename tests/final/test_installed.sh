@@ -45,7 +45,7 @@ done
 # The public API and nothing more: the internal headers are not installed, and every installed
 # header compiles on its own (twice included: its guard too) against the install alone.
 for h in net/Acceptor.h net/Connector.h net/Poller.h net/Socket.h net/SocketsOps.h net/Timer.h \
-         net/TimerQueue.h net/poller/EPollPoller.h http/StaticFileUtil.h; do
+         net/TimerQueue.h net/poller/EPollPoller.h http/HttpDate.h http/StaticFileUtil.h; do
   [ ! -e "$prefix/include/mymuduo/$h" ] || fail "the install has the internal header mymuduo/$h"
 done
 headers=0

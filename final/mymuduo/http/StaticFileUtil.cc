@@ -1,6 +1,5 @@
 #include "mymuduo/http/StaticFileUtil.h"
 
-#include <cstdio>
 #include <vector>
 
 namespace mymuduo {
@@ -167,21 +166,6 @@ const char* mimeTypeForPath(std::string_view path) {
     if (extension == m.extension) return m.type;
   }
   return "application/octet-stream";
-}
-
-std::string formatHttpDate(std::time_t t) {
-  // By hand rather than strftime("%a, %d %b ..."): %a and %b follow the process locale, and
-  // HTTP wants the English names whatever setlocale() the program called.
-  static const char* const kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  struct tm tm;
-  gmtime_r(&t, &tm);  // gmtime() shares one static struct between threads
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
-                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                tm.tm_sec);
-  return buf;
 }
 
 }  // namespace http

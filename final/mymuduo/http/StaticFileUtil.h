@@ -1,10 +1,8 @@
 #pragma once
 // Pure helpers of StaticFileHandler: from a request path to a safe relative file name, and the
-// small text jobs around a file response (MIME type, HTTP date, escaping for the listing);
-// HttpResponse takes its Date header from formatHttpDate() too.
+// small text jobs around a file response (MIME type, escaping for the listing).
 // No state, no I/O: safe from any thread, and testable without a socket.
 
-#include <ctime>
 #include <string>
 #include <string_view>
 
@@ -32,9 +30,6 @@ std::string htmlEscape(std::string_view in);
 /// The Content-Type for a file name, from its extension (ASCII case ignored); text types
 /// carry "; charset=utf-8"; application/octet-stream when the extension is unknown.
 const char* mimeTypeForPath(std::string_view path);
-
-/// IMF-fixdate (RFC 9110 §5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
-std::string formatHttpDate(std::time_t t);
 
 }  // namespace http
 }  // namespace mymuduo

@@ -18,6 +18,17 @@ namespace {
 // already seen its FIN). That is the peer's doing, not a fault of ours: a warning, not an error.
 bool isPeerReset(int err) { return err == ECONNRESET || err == EPIPE; }
 
+// A read or write on the connection's socket that failed with err, logged by who is to blame:
+// the peer's reset as a warning, anything else as an error with errno's text.
+void logSocketError(const char* where, const std::string& name, int err) {
+  if (isPeerReset(err)) {
+    LOG_WARN << where << " [" << name << "] - " << strerror_tl(err);
+  } else {
+    errno = err;  // LOG_SYSERR appends errno's text, and logging may have changed errno
+    LOG_SYSERR << where << " [" << name << "]";
+  }
+}
+
 }  // namespace
 
 void defaultConnectionCallback(const TcpConnectionPtr& conn) {
@@ -87,12 +98,7 @@ void TcpConnection::handleRead(Timestamp receiveTime) {
   } else if (n == 0) {
     handleClose();  // the peer closed (or half-closed: we have nothing to send it anyway)
   } else if (savedErrno != EAGAIN && savedErrno != EINTR) {
-    if (isPeerReset(savedErrno)) {
-      LOG_WARN << "TcpConnection::handleRead [" << name_ << "] - " << strerror_tl(savedErrno);
-    } else {
-      errno = savedErrno;
-      LOG_SYSERR << "TcpConnection::handleRead [" << name_ << "]";
-    }
+    logSocketError("TcpConnection::handleRead", name_, savedErrno);
     handleClose();
   }
 }

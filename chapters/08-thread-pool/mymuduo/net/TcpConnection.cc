@@ -20,6 +20,17 @@ namespace {
 // already seen its FIN). That is the peer's doing, not a fault of ours: a warning, not an error.
 bool isPeerReset(int err) { return err == ECONNRESET || err == EPIPE; }
 
+// A read or write on the connection's socket that failed with err, logged by who is to blame:
+// the peer's reset as a warning, anything else as an error with errno's text.
+void logSocketError(const char* where, const std::string& name, int err) {
+  if (isPeerReset(err)) {
+    LOG_WARN << where << " [" << name << "] - " << strerror_tl(err);
+  } else {
+    errno = err;  // LOG_SYSERR appends errno's text, and logging may have changed errno
+    LOG_SYSERR << where << " [" << name << "]";
+  }
+}
+
 }  // namespace
 
 void defaultConnectionCallback(const TcpConnectionPtr& conn) {
@@ -125,8 +136,8 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
     } else {
       nwrote = 0;
       int savedErrno = errno;  // logging may change errno
+      if (savedErrno != EWOULDBLOCK) logSocketError("TcpConnection::sendInLoop", name_, savedErrno);
       if (isPeerReset(savedErrno)) {
-        LOG_WARN << "TcpConnection::sendInLoop [" << name_ << "] - " << strerror_tl(savedErrno);
         // The peer is gone. Stop further sends from writing (and logging) again. The poller
         // reports the hang-up next and handleClose() follows - unless we stopped reading after
         // the peer's EOF: then nothing would, so close from here.
@@ -135,8 +146,6 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
         if (peerHalfClosed_) {
           loop_->queueInLoop([self = shared_from_this()] { self->handleClose(); });
         }
-      } else if (savedErrno != EWOULDBLOCK) {
-        LOG_SYSERR << "TcpConnection::sendInLoop [" << name_ << "]";
       }
     }
   }
@@ -250,12 +259,7 @@ void TcpConnection::handleRead(Timestamp receiveTime) {
       handleClose();
     }
   } else if (savedErrno != EAGAIN && savedErrno != EINTR) {
-    if (isPeerReset(savedErrno)) {
-      LOG_WARN << "TcpConnection::handleRead [" << name_ << "] - " << strerror_tl(savedErrno);
-    } else {
-      errno = savedErrno;
-      LOG_SYSERR << "TcpConnection::handleRead [" << name_ << "]";
-    }
+    logSocketError("TcpConnection::handleRead", name_, savedErrno);
     handleClose();
   }
 }
@@ -286,12 +290,7 @@ void TcpConnection::handleWrite() {
     // Only an empty output buffer writes nothing, and then errno was not set by this call.
     LOG_ERROR << "TcpConnection::handleWrite [" << name_ << "] with nothing to write";
   } else if (errno != EWOULDBLOCK && errno != EINTR) {
-    int savedErrno = errno;  // logging may change errno
-    if (isPeerReset(savedErrno)) {
-      LOG_WARN << "TcpConnection::handleWrite [" << name_ << "] - " << strerror_tl(savedErrno);
-    } else {
-      LOG_SYSERR << "TcpConnection::handleWrite [" << name_ << "]";
-    }
+    logSocketError("TcpConnection::handleWrite", name_, errno);
     handleClose();  // the peer is gone and so is our output
   }
 }

@@ -6,28 +6,14 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <ctime>
 
-#include "mymuduo/http/StaticFileUtil.h"
+#include "mymuduo/http/HttpDate.h"
 #include "mymuduo/net/Buffer.h"
 
 namespace mymuduo {
 namespace http {
 
 namespace {
-
-/// The current time as an IMF-fixdate (RFC 9110 §5.6.7), "Sun, 06 Nov 1994 08:49:37 GMT".
-/// Cached per thread for the second it names, since every response of a busy server needs it.
-std::string_view httpDateNow() {
-  thread_local time_t cachedSecond = -1;
-  thread_local std::string cached;
-  time_t now = ::time(nullptr);
-  if (now != cachedSecond) {
-    cached = formatHttpDate(now);
-    cachedSecond = now;
-  }
-  return cached;
-}
 
 /// The decimal digits of value in digits[0..20), without snprintf: parsing a format string per
 /// response is a measurable share of the CPU time of a small answer.

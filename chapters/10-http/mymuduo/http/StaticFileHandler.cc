@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "mymuduo/base/Logger.h"
+#include "mymuduo/http/HttpDate.h"
 #include "mymuduo/http/HttpRequest.h"
 #include "mymuduo/http/HttpResponse.h"
 #include "mymuduo/http/StaticFileUtil.h"

@@ -24,6 +24,17 @@ namespace {
 // already seen its FIN). That is the peer's doing, not a fault of ours: a warning, not an error.
 bool isPeerReset(int err) { return err == ECONNRESET || err == EPIPE; }
 
+// A read or write on the connection's socket that failed with err, logged by who is to blame:
+// the peer's reset as a warning, anything else as an error with errno's text.
+void logSocketError(const char* where, const std::string& name, int err) {
+  if (isPeerReset(err)) {
+    LOG_WARN << where << " [" << name << "] - " << strerror_tl(err);
+  } else {
+    errno = err;  // LOG_SYSERR appends errno's text, and logging may have changed errno
+    LOG_SYSERR << where << " [" << name << "]";
+  }
+}
+
 /// The most one sendfile() call hands to the socket; the rest follows on the next EPOLLOUT, so
 /// that one fast reader does not keep the loop from the other connections. How much was found
 /// by measuring, not by reasoning: 100 wrk connections downloading a 1 MiB file over loopback,
@@ -137,8 +148,8 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
     } else {
       nwrote = 0;
       int savedErrno = errno;  // logging may change errno
+      if (savedErrno != EWOULDBLOCK) logSocketError("TcpConnection::sendInLoop", name_, savedErrno);
       if (isPeerReset(savedErrno)) {
-        LOG_WARN << "TcpConnection::sendInLoop [" << name_ << "] - " << strerror_tl(savedErrno);
         // The peer is gone. Stop further sends from writing (and logging) again. The poller
         // reports the hang-up next and handleClose() follows - unless we stopped reading (after
         // the peer's EOF, or stopRead()): then nothing would, so close from here.
@@ -147,8 +158,6 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
         if (peerHalfClosed_ || !channel_->isReading()) {
           loop_->queueInLoop([self = shared_from_this()] { self->handleClose(); });
         }
-      } else if (savedErrno != EWOULDBLOCK) {
-        LOG_SYSERR << "TcpConnection::sendInLoop [" << name_ << "]";
       }
     }
   }
@@ -222,11 +231,8 @@ bool TcpConnection::writeFile() {
   if (n == 0) {
     LOG_ERROR << "TcpConnection::writeFile [" << name_ << "] - the file ended " << fileBytesLeft_
               << " bytes early";
-  } else if (isPeerReset(savedErrno)) {
-    LOG_WARN << "TcpConnection::writeFile [" << name_ << "] - " << strerror_tl(savedErrno);
   } else {
-    errno = savedErrno;
-    LOG_SYSERR << "TcpConnection::writeFile [" << name_ << "]";
+    logSocketError("TcpConnection::writeFile", name_, savedErrno);
   }
   fileFd_ = -1;
   fileBytesLeft_ = 0;
@@ -358,12 +364,7 @@ void TcpConnection::handleRead(Timestamp receiveTime) {
       handleClose();
     }
   } else if (savedErrno != EAGAIN && savedErrno != EINTR) {
-    if (isPeerReset(savedErrno)) {
-      LOG_WARN << "TcpConnection::handleRead [" << name_ << "] - " << strerror_tl(savedErrno);
-    } else {
-      errno = savedErrno;
-      LOG_SYSERR << "TcpConnection::handleRead [" << name_ << "]";
-    }
+    logSocketError("TcpConnection::handleRead", name_, savedErrno);
     handleClose();
   }
 }
@@ -380,12 +381,7 @@ void TcpConnection::handleWrite() {
     ssize_t n = writeSome(outputBuffer_.peek(), ahead);
     if (n < 0) {
       if (errno == EWOULDBLOCK || errno == EINTR) return;
-      int savedErrno = errno;  // logging may change errno
-      if (isPeerReset(savedErrno)) {
-        LOG_WARN << "TcpConnection::handleWrite [" << name_ << "] - " << strerror_tl(savedErrno);
-      } else {
-        LOG_SYSERR << "TcpConnection::handleWrite [" << name_ << "]";
-      }
+      logSocketError("TcpConnection::handleWrite", name_, errno);
       handleClose();  // the peer is gone and so is our output
       return;
     }
