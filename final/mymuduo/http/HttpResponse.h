@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "mymuduo/base/UniqueFd.h"
+
 namespace mymuduo {
 namespace net {
 class Buffer;
@@ -34,14 +36,11 @@ class HttpResponse {
     k505HttpVersionNotSupported = 505,
   };
 
-  /// An open file to send as the body: its fd (closed by the destructor) and how many bytes of
-  /// it, from offset 0.
+  /// An open file to send as the body: its fd (closed when the FileBody goes) and how many bytes
+  /// of it, from offset 0.
   struct FileBody {
     FileBody(int fileFd, uint64_t fileLength) : fd(fileFd), length(fileLength) {}
-    ~FileBody();
-    FileBody(const FileBody&) = delete;
-    FileBody& operator=(const FileBody&) = delete;
-    const int fd;
+    const UniqueFd fd;
     const uint64_t length;
   };
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "mymuduo/base/Logger.h"
+#include "mymuduo/base/UniqueFd.h"
 #include "mymuduo/http/HttpDate.h"
 #include "mymuduo/http/HttpRequest.h"
 #include "mymuduo/http/HttpResponse.h"
@@ -46,11 +47,8 @@ namespace http {
 struct StaticFileHandler::Root {
   Root(int rootFd, std::string rootRealPath, Confinement how)
       : fd(rootFd), realPath(std::move(rootRealPath)), confinement(how) {}
-  ~Root() { ::close(fd); }
-  Root(const Root&) = delete;
-  Root& operator=(const Root&) = delete;
 
-  const int fd;  // O_PATH: usable only as the starting point of lookups
+  const UniqueFd fd;  // O_PATH: usable only as the starting point of lookups
   const std::string realPath;
   const Confinement confinement;
   // Set once, by whichever thread first finds openat2 missing; the others may try it once more.
@@ -58,22 +56,6 @@ struct StaticFileHandler::Root {
 };
 
 namespace {
-
-/// Closes an fd unless released; keeps the error paths below free of close() calls.
-class FdGuard {
- public:
-  explicit FdGuard(int fd) : fd_(fd) {}
-  ~FdGuard() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FdGuard(const FdGuard&) = delete;
-  FdGuard& operator=(const FdGuard&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 void sendError(HttpResponse* response, HttpResponse::HttpStatusCode code) {
   response->setStatusCode(code);
@@ -120,7 +102,7 @@ bool isBeneath(const std::string& path, const std::string& root) {
 /// ("etc/" against "etc"). A link that leads out, or nowhere, is listed as a plain name, and
 /// asking for it is 404 like any other way out.
 bool linkIsDirectoryBeneath(const StaticFileHandler& handler, const std::string& relative) {
-  FdGuard fd(handler.openBeneath(relative, O_PATH));
+  UniqueFd fd(handler.openBeneath(relative, O_PATH));
   struct stat st;
   return fd.get() >= 0 && ::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode);
 }
@@ -197,8 +179,8 @@ void sendListing(HttpResponse* response, int dirFd, const std::string& urlPath,
 }  // namespace
 
 StaticFileHandler::StaticFileHandler(const std::string& root, Confinement confinement) {
-  int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) {
     int err = errno;
     throw std::runtime_error("StaticFileHandler: '" + root +
                              "' is not a directory we can open: " + strerror_tl(err));
@@ -206,12 +188,11 @@ StaticFileHandler::StaticFileHandler(const std::string& root, Confinement confin
   char* real = ::realpath(root.c_str(), nullptr);
   if (real == nullptr) {
     int err = errno;
-    ::close(fd);
     throw std::runtime_error("StaticFileHandler: realpath('" + root + "'): " + strerror_tl(err));
   }
   std::string realPath = real;
   std::free(real);
-  root_ = std::make_shared<Root>(fd, std::move(realPath), confinement);
+  root_ = std::make_shared<Root>(fd.release(), std::move(realPath), confinement);
 }
 
 const std::string& StaticFileHandler::root() const { return root_->realPath; }
@@ -223,7 +204,7 @@ int StaticFileHandler::openBeneath(const std::string& relative, int flags) const
     how.flags = static_cast<uint64_t>(flags);
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
     for (int attempt = 0; attempt < 3; ++attempt) {
-      long fd = ::syscall(SYS_openat2, root_->fd, relative.c_str(), &how, sizeof how);
+      long fd = ::syscall(SYS_openat2, root_->fd.get(), relative.c_str(), &how, sizeof how);
       if (fd >= 0) return static_cast<int>(fd);
       // EAGAIN: a rename elsewhere raced with a ".." of the lookup, and the kernel could not
       // prove it stayed beneath the root; trying again is what openat2(2) suggests.
@@ -231,7 +212,7 @@ int StaticFileHandler::openBeneath(const std::string& relative, int flags) const
     }
     // ENOSYS: a kernel before 5.6. EPERM: a seccomp filter that does not know the call, or a
     // refusal of this very file; openat2Works() tells which.
-    if ((errno != ENOSYS && errno != EPERM) || openat2Works(root_->fd)) return -1;
+    if ((errno != ENOSYS && errno != EPERM) || openat2Works(root_->fd.get())) return -1;
     if (!root_->noOpenat2.exchange(true)) {
       LOG_WARN << "openat2 is not available (kernel before 5.6, or a seccomp filter): "
                << "confining paths to " << root_->realPath
@@ -275,7 +256,7 @@ void StaticFileHandler::operator()(const HttpRequest& request, HttpResponse* res
 
   // O_NONBLOCK: opening a FIFO for reading would otherwise block the IO loop until a writer
   // comes. It changes nothing for regular files (open(2)) and is harmless for directories.
-  FdGuard fd(openBeneath(relative, O_RDONLY | O_NONBLOCK));
+  UniqueFd fd(openBeneath(relative, O_RDONLY | O_NONBLOCK));
   if (fd.get() < 0) {
     sendError(response, statusForErrno(errno));
     return;
@@ -305,7 +286,7 @@ void StaticFileHandler::operator()(const HttpRequest& request, HttpResponse* res
   }
   // The index is opened beneath the root like any other path: index.html may be a symlink.
   std::string index = (path == "/" ? std::string() : relative) + "index.html";
-  FdGuard indexFd(openBeneath(index, O_RDONLY | O_NONBLOCK));
+  UniqueFd indexFd(openBeneath(index, O_RDONLY | O_NONBLOCK));
   if (indexFd.get() >= 0) {
     struct stat indexSt;
     if (::fstat(indexFd.get(), &indexSt) == 0 && S_ISREG(indexSt.st_mode)) {

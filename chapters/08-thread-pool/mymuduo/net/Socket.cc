@@ -24,40 +24,38 @@ void setOption(int fd, int level, int name, bool on, const char* what) {
 
 }  // namespace
 
-Socket::~Socket() { sockets::close(sockfd_); }
-
 void Socket::bindAddress(const InetAddress& addr) {
-  sockets::bindOrDie(sockfd_, addr.getSockAddr());
+  sockets::bindOrDie(sockfd_.get(), addr.getSockAddr());
 }
 
-void Socket::listen() { sockets::listenOrDie(sockfd_); }
+void Socket::listen() { sockets::listenOrDie(sockfd_.get()); }
 
 int Socket::accept(InetAddress* peeraddr) {
   struct sockaddr_in addr;
   std::memset(&addr, 0, sizeof addr);
-  int connfd = sockets::accept(sockfd_, &addr);
+  int connfd = sockets::accept(sockfd_.get(), &addr);
   if (connfd >= 0) {
     peeraddr->setSockAddr(addr);
   }
   return connfd;
 }
 
-void Socket::shutdownWrite() { sockets::shutdownWrite(sockfd_); }
+void Socket::shutdownWrite() { sockets::shutdownWrite(sockfd_.get()); }
 
 void Socket::setTcpNoDelay(bool on) {
-  setOption(sockfd_, IPPROTO_TCP, TCP_NODELAY, on, "TCP_NODELAY");
+  setOption(sockfd_.get(), IPPROTO_TCP, TCP_NODELAY, on, "TCP_NODELAY");
 }
 
 void Socket::setReuseAddr(bool on) {
-  setOption(sockfd_, SOL_SOCKET, SO_REUSEADDR, on, "SO_REUSEADDR");
+  setOption(sockfd_.get(), SOL_SOCKET, SO_REUSEADDR, on, "SO_REUSEADDR");
 }
 
 void Socket::setReusePort(bool on) {
-  setOption(sockfd_, SOL_SOCKET, SO_REUSEPORT, on, "SO_REUSEPORT");
+  setOption(sockfd_.get(), SOL_SOCKET, SO_REUSEPORT, on, "SO_REUSEPORT");
 }
 
 void Socket::setKeepAlive(bool on) {
-  setOption(sockfd_, SOL_SOCKET, SO_KEEPALIVE, on, "SO_KEEPALIVE");
+  setOption(sockfd_.get(), SOL_SOCKET, SO_KEEPALIVE, on, "SO_KEEPALIVE");
 }
 
 }  // namespace net

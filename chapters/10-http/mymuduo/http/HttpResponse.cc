@@ -1,7 +1,6 @@
 #include "mymuduo/http/HttpResponse.h"
 
 #include <strings.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -23,8 +22,6 @@ std::string_view toDecimal(uint64_t value, char (&digits)[20]) {
 }
 
 }  // namespace
-
-HttpResponse::FileBody::~FileBody() { ::close(fd); }
 
 void HttpResponse::setStatusCode(HttpStatusCode code) {
   statusCode_ = code;

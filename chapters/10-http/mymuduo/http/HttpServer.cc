@@ -98,7 +98,7 @@ void sendScratch(net::TcpConnection& conn, net::Buffer* scratch) {
 bool appendSmallFile(const HttpResponse::FileBody& file, net::Buffer* buf) {
   size_t want = static_cast<size_t>(file.length);
   buf->ensureWritableBytes(want);
-  ssize_t n = ::pread(file.fd, buf->beginWrite(), want, 0);
+  ssize_t n = ::pread(file.fd.get(), buf->beginWrite(), want, 0);
   if (n != static_cast<ssize_t>(want)) return false;
   buf->hasWritten(want);
   return true;
@@ -313,7 +313,7 @@ void HttpServer::respond(const TcpConnectionPtr& conn, ConnectionState* state) {
     // Sent after the header; its write-complete ends the response.
     state->file = file;
     state->closeAfterFile = response.closeConnection();
-    conn->sendFile(file->fd, 0, static_cast<size_t>(file->length));
+    conn->sendFile(file->fd.get(), 0, static_cast<size_t>(file->length));
     state->restartIdleWindow(*conn);
     return;
   }

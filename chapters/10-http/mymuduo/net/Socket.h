@@ -1,5 +1,6 @@
 #pragma once
 
+#include "mymuduo/base/UniqueFd.h"
 #include "mymuduo/base/noncopyable.h"
 
 namespace mymuduo {
@@ -7,14 +8,13 @@ namespace net {
 
 class InetAddress;
 
-/// A TCP socket that owns its fd: the destructor closes it.
+/// A TCP socket that owns its fd: a UniqueFd, which closes it when the Socket goes.
 /// Not thread safe by itself; each Socket is used by the one thread that owns it.
 class Socket : noncopyable {
  public:
   explicit Socket(int sockfd) : sockfd_(sockfd) {}
-  ~Socket();
 
-  int fd() const { return sockfd_; }
+  int fd() const { return sockfd_.get(); }
 
   /// Aborts if the address is in use.
   void bindAddress(const InetAddress& localaddr);
@@ -32,7 +32,7 @@ class Socket : noncopyable {
   void setKeepAlive(bool on);   // SO_KEEPALIVE
 
  private:
-  const int sockfd_;
+  const UniqueFd sockfd_;  // closed by its destructor
 };
 
 }  // namespace net
