@@ -19,7 +19,7 @@ class HttpResponse;
 /// HttpContext, calls the user's callback once per request, and writes the responses in order.
 ///
 /// Owns its TcpServer; does not own its loop. Thread and lifetime rules are TcpServer's: the
-/// callback runs in the IO loop of the request's connection, so with setThreadNum(n > 0) it runs
+/// callback runs in the IO loop of the request's connection, so with setThreadNum(n > 1) it runs
 /// in several threads at once and state shared between requests needs a lock; setters before
 /// start(); the destructor in the loop thread, and when it returns no callback runs again.
 ///

@@ -28,7 +28,7 @@ class EventLoopThreadPool;
 /// Thread rules:
 /// - every callback of a connection (connection, message, write complete, high-water mark,
 ///   half-close) runs in that connection's IO loop thread, never in two threads at once;
-/// - with setThreadNum(n > 0) different connections' callbacks run in different threads at
+/// - with setThreadNum(n > 1) different connections' callbacks run in different threads at
 ///   the same time, so state the user shares between connections needs a lock (or an atomic);
 ///   state of one connection (its context) is touched only from its own loop;
 /// - setThreadNum(), setThreadInitCallback() and the callback setters before start();
