@@ -1,7 +1,6 @@
 // TcpConnection::sendFile(): a file sent with sendfile(2), in order with send(), over real
 // sockets. The client is a plain blocking socket with a small receive buffer, so that the file
-// does not fit in the kernel at once and the rest goes out on EPOLLOUT. And stopRead() and
-// startRead(), which the HTTP server uses while a file streams.
+// does not fit in the kernel at once and the rest goes out on EPOLLOUT.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -152,36 +151,6 @@ TEST_CASE("sendFile of zero bytes still ends with the write-complete callback",
   ::close(fd);
 }
 
-TEST_CASE(
-    "stopRead and startRead on a connection held after its server and loop are gone do nothing",
-    "[ch10][sendfile]") {
-  // Like send(), shutdown() and forceClose(), they are safe from any thread at any time. The
-  // loop's pages are unmapped when it ends, so a call that still used it would fault.
-  UnmappedLoopThread runner;
-  ConnectionEvents events;
-  std::unique_ptr<TcpServer> server;
-  runner.runSync([&] {
-    server = std::make_unique<TcpServer>(runner.loop(), InetAddress(0, true), "t");
-    server->setConnectionCallback(std::ref(events));
-    server->start();
-  });
-  int fd = connectTo(server->listenAddress().port());
-  REQUIRE(events.waitUp());
-  TcpConnectionPtr conn = events.last.lock();
-  REQUIRE(conn);
-  runner.runSync([&] { server.reset(); });
-  runner.stop();
-  REQUIRE(conn->disconnected());
-  conn->stopRead();
-  conn->startRead();
-  conn->send(std::string_view("late"));
-  conn->shutdown();
-  conn->forceClose();
-  CHECK(conn->disconnected());
-  CHECK(events.downs == 1);
-  ::close(fd);
-}
-
 TEST_CASE("sendFile behind output still queued sends that output first", "[ch10][sendfile]") {
   // The client reads nothing until both calls are made, so most of the first 8 MiB is still in
   // the output buffer when sendFile() comes: the file must wait for it.
@@ -239,53 +208,4 @@ TEST_CASE("sendFile that finds the socket full waits for it instead of closing",
   ::close(fd);
   CHECK(received.size() == first.size() + file.content().size());
   CHECK(received == first + file.content());
-}
-
-TEST_CASE("a send that meets a reset while reading is stopped still closes the connection",
-          "[ch10][sendfile]") {
-  // With reading off and nothing queued the fd has no interest left, so the poller reports
-  // nothing for it, not even the hang-up: the failed send itself must close.
-  ConnectionEvents events;
-  TestServer server([&](TcpServer& s) { s.setConnectionCallback(std::ref(events)); });
-  int fd = connectTo(server.port());
-  REQUIRE(events.waitUp());
-  TcpConnectionPtr conn = events.last.lock();
-  REQUIRE(conn);
-  server.runSync([&] { conn->stopRead(); });
-  struct linger reset = {1, 0};  // close() sends RST
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-  ::close(fd);
-  // Sends until one meets the reset; after that the connection is no longer kConnected.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (conn->connected() && std::chrono::steady_clock::now() < deadline) {
-    server.runSync([&] { conn->send(std::string_view("x")); });
-  }
-  REQUIRE_FALSE(conn->connected());
-  CHECK(events.waitDown());
-}
-
-TEST_CASE("startRead after the peer's EOF does not read the EOF again", "[ch10][sendfile]") {
-  // With a half-close callback the connection stops reading at the EOF and stays open for the
-  // reply. Reading on again would report the EOF on every poll, and call back again each time.
-  std::atomic<int> halfCloses{0};
-  std::promise<TcpConnectionPtr> halfClosed;
-  TestServer server([&](TcpServer& s) {
-    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
-      if (!conn->connected()) return;
-      conn->setHalfCloseCallback([&](const TcpConnectionPtr& c) {
-        c->startRead();
-        if (++halfCloses == 1) halfClosed.set_value(c);
-      });
-    });
-  });
-  int fd = connectTo(server.port());
-  ::shutdown(fd, SHUT_WR);
-  TcpConnectionPtr conn = halfClosed.get_future().get();
-  server.settle();  // polls in between: an EOF read again would have called back by now
-  server.settle();
-  CHECK(halfCloses == 1);
-  conn->send(std::string_view("reply"));
-  conn->shutdown();
-  CHECK(readUntilEof(fd) == "reply");
-  ::close(fd);
 }

@@ -71,7 +71,7 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void setTcpNoDelay(bool on);
   /// Stops reading from the socket: what the peer sends meanwhile waits in the kernel, and
   /// TCP's flow control slows the peer down, instead of the input buffer growing while the
-  /// user is not ready for more (an HTTP server streaming a file before the next request).
+  /// user is not ready for more (a server whose output to this peer backs up).
   /// startRead() resumes; after the peer's EOF reading stays off. Safe from any thread.
   void stopRead();
   void startRead();

@@ -139,11 +139,11 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
       if (savedErrno != EWOULDBLOCK) logSocketError("TcpConnection::sendInLoop", name_, savedErrno);
       if (isPeerReset(savedErrno)) {
         // The peer is gone. Stop further sends from writing (and logging) again. The poller
-        // reports the hang-up next and handleClose() follows - unless we stopped reading after
-        // the peer's EOF: then nothing would, so close from here.
+        // reports the hang-up next and handleClose() follows - unless we stopped reading (after
+        // the peer's EOF, or stopRead()): then nothing would, so close from here.
         faultError = true;
         setState(kDisconnecting);
-        if (peerHalfClosed_) {
+        if (peerHalfClosed_ || !channel_->isReading()) {
           loop_->queueInLoop([self = shared_from_this()] { self->handleClose(); });
         }
       }
@@ -208,6 +208,35 @@ void TcpConnection::forceCloseInLoop() {
 }
 
 void TcpConnection::setTcpNoDelay(bool on) { socket_->setTcpNoDelay(on); }
+
+void TcpConnection::stopRead() {
+  if (isInLoopThread()) {
+    stopReadInLoop();
+  } else {
+    queueInLoopUnlessDown([self = shared_from_this()] { self->stopReadInLoop(); });
+  }
+}
+
+void TcpConnection::stopReadInLoop() {
+  loop_->assertInLoopThread();
+  if (state_ != kDisconnected && channel_->isReading()) channel_->disableReading();
+}
+
+void TcpConnection::startRead() {
+  if (isInLoopThread()) {
+    startReadInLoop();
+  } else {
+    queueInLoopUnlessDown([self = shared_from_this()] { self->startReadInLoop(); });
+  }
+}
+
+void TcpConnection::startReadInLoop() {
+  loop_->assertInLoopThread();
+  // After EOF there is nothing more to read, and poll would report the EOF again and again.
+  if (state_ != kDisconnected && !peerHalfClosed_ && !channel_->isReading()) {
+    channel_->enableReading();
+  }
+}
 
 void TcpConnection::connectEstablished() {
   loop_->assertInLoopThread();

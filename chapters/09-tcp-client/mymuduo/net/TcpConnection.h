@@ -26,11 +26,11 @@ class Socket;
 /// Buffers. Lifetime is shared: the TcpServer (or TcpClient) holds it while it is open, user
 /// code may hold it as long as it likes, and every task sent to the loop holds it too
 /// (shared_from_this), so the object outlives anything that can still touch it.
-/// Thread safety: send(), shutdown() and forceClose() are safe from any thread at any time:
-/// the copy of the bytes is made before send() returns, and on a connection that is down they
-/// do nothing, also when its server and the server's loops are gone. Everything else runs in
-/// the loop thread. Only the loop thread sets kDisconnected, and other threads change the
-/// state only by a compare-and-swap that never replaces it.
+/// Thread safety: send(), shutdown(), forceClose(), stopRead() and startRead() are safe from
+/// any thread at any time: the copy of the bytes is made before send() returns, and on a
+/// connection that is down they do nothing, also when its server and the server's loops are
+/// gone. Everything else runs in the loop thread. Only the loop thread sets kDisconnected, and
+/// other threads change the state only by a compare-and-swap that never replaces it.
 /// After the DOWN callback no other callback of the connection runs.
 class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnection> {
  public:
@@ -57,6 +57,12 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   /// Closes at once, dropping queued output.
   void forceClose();
   void setTcpNoDelay(bool on);
+  /// Stops reading from the socket: what the peer sends meanwhile waits in the kernel, and
+  /// TCP's flow control slows the peer down, instead of the input buffer growing while the
+  /// user is not ready for more (a server whose output to this peer backs up).
+  /// startRead() resumes; after the peer's EOF reading stays off. Safe from any thread.
+  void stopRead();
+  void startRead();
 
   void setContext(std::any context) { context_ = std::move(context); }
   const std::any& getContext() const { return context_; }
@@ -98,6 +104,8 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void sendInLoop(const void* data, size_t len);
   void shutdownInLoop();
   void forceCloseInLoop();
+  void stopReadInLoop();
+  void startReadInLoop();
   bool isInLoopThread() const;
   /// How the calls of other threads reach the loop: not at all once the connection is down.
   void queueInLoopUnlessDown(std::function<void()> task);
