@@ -1,0 +1,89 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "mymuduo/base/noncopyable.h"
+#include "mymuduo/http/HttpContext.h"
+#include "mymuduo/net/TcpServer.h"
+
+namespace mymuduo {
+namespace http {
+
+class HttpRequest;
+class HttpResponse;
+
+/// An HTTP/1.1 server on top of TcpServer: parses each connection's requests with an
+/// HttpContext, calls the user's callback once per request, and writes the responses in order.
+///
+/// Owns its TcpServer; does not own its loop. Thread and lifetime rules are TcpServer's: the
+/// callback runs in the IO loop of the request's connection, so with setThreadNum(n > 1) it runs
+/// in several threads at once and state shared between requests needs a lock; setters before
+/// start(); the destructor in the loop thread, and when it returns no callback runs again.
+///
+/// What it does for every connection: keep-alive by default for HTTP/1.1, close after the
+/// response for HTTP/1.0 unless asked to keep alive and whenever "Connection: close" is sent;
+/// pipelined requests answered in order; a bad request answered with its status (400, 413,
+/// 414, 431, 501) and then the connection closed; "100 Continue" sent when a client expects
+/// it; the whole response still delivered to a client that shut down its write side after its
+/// request; the connection closed when a request takes longer than the idle timeout to arrive,
+/// counted from the end of the previous response, however slowly its bytes trickle in, or when
+/// a response stops moving out for as long; a client that sends requests faster than it reads
+/// the answers not read from while more than 1 MiB of answers wait for it; a callback that
+/// throws answered with 500 and the connection closed, the request never dispatched again.
+class HttpServer : noncopyable {
+ public:
+  using HttpCallback = std::function<void(const HttpRequest&, HttpResponse*)>;
+
+  HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr, std::string name,
+             net::TcpServer::Option option = net::TcpServer::kNoReusePort);
+
+  net::EventLoop* getLoop() const { return server_.getLoop(); }
+  /// Where it listens (with the port the kernel chose when asked for port 0).
+  net::InetAddress listenAddress() const { return server_.listenAddress(); }
+
+  void setHttpCallback(HttpCallback cb) { httpCallback_ = std::move(cb); }
+  void setThreadNum(int numThreads) { server_.setThreadNum(numThreads); }
+  /// Seconds a connection may take to deliver its next request, and a response to make
+  /// progress; default 60. 0, a negative value or NaN turns the timeout off, and so does one
+  /// longer than about 31 years (1e9 seconds; infinity too): no connection waits that long.
+  void setIdleTimeout(double seconds);
+  void setLimits(const HttpContext::Limits& limits) { limits_ = limits; }
+
+  void start();
+
+ private:
+  struct ConnectionState;
+  using StatePtr = std::shared_ptr<ConnectionState>;
+
+  void onConnection(const net::TcpConnectionPtr& conn);
+  void onMessage(const net::TcpConnectionPtr& conn, net::Buffer* buf, Timestamp receiveTime);
+  /// Makes onWriteComplete() the connection's write-complete callback: needed once a response
+  /// did not go out whole at once (to restart the idle window at its true end, and to resume
+  /// reading after the output drained).
+  void watchWriteComplete(const net::TcpConnectionPtr& conn, ConnectionState* state);
+  void onWriteComplete(const net::TcpConnectionPtr& conn);
+  void onHalfClose(const net::TcpConnectionPtr& conn);
+  /// Answers the complete requests at the front of the input, in order, until the input holds
+  /// no whole request, the output is full, or the connection is closing.
+  void processRequests(const net::TcpConnectionPtr& conn, ConnectionState* state,
+                       Timestamp receiveTime);
+  void respond(const net::TcpConnectionPtr& conn, ConnectionState* state);
+  void respondWithError(const net::TcpConnectionPtr& conn, ConnectionState* state);
+  void finishResponse(const net::TcpConnectionPtr& conn, ConnectionState* state, bool close);
+  void endAfterHalfClose(const net::TcpConnectionPtr& conn, ConnectionState* state);
+  static void armIdleTimer(const net::TcpConnectionPtr& conn, ConnectionState* state);
+  static ConnectionState* stateOf(const net::TcpConnectionPtr& conn);
+
+  HttpCallback httpCallback_;
+  std::chrono::steady_clock::duration idleTimeout_ = std::chrono::seconds(60);  // 0: off
+  HttpContext::Limits limits_;
+  // Last, so destroyed first: ~TcpServer tears the connections down, and their callbacks
+  // (onConnection) run while the members above are still alive.
+  net::TcpServer server_;
+};
+
+}  // namespace http
+}  // namespace mymuduo
