@@ -3,7 +3,8 @@
 Checks: chapter folders are numbered 01, 02, ... without gaps; every chapters/*/CMakeLists.txt
 is byte-identical; each README's "## What changed" list equals the real difference from the
 previous snapshot and links its patch; docs/diffs/*.patch are up to date; code quoted in a
-README under ```cpp <path> (or c++/cmake) is verbatim in that file; test cases accumulate
+README under ```cpp <path> (or c++/cmake) is verbatim in that file; each chapter text stays
+within its word budget; test cases accumulate
 (or are retired under "## Retired tests" with a reason) and carry their chapter tag; and
 final/ differs from the last chapter only where final/README.md says (once final/mymuduo exists;
 a file of the folders sync-final copies gets sync-final --check's advice). The READMEs are read
@@ -35,6 +36,9 @@ FILTER_CHARS_RE = re.compile(r"[,;\[\]*~\\]")
 # The chapter text's sections, in this order (the issue that set up the chapters lists them).
 CHAPTER_SECTIONS = ["Goal", "Concepts", "Walk-through", "What changed", "Build, run, test",
                     "Pitfalls", "Exercises"]
+# A chapter teaches one step: its text stays within these (words as `wc -w` counts them).
+MAX_WORDS = 5500
+MAX_WORDS_OUTSIDE_CODE = 4000
 
 
 class Checker:
@@ -69,6 +73,12 @@ class Checker:
                 at = hit + 1
         if not any(f.lang == "mermaid" for f in doc.fences):
             self.add(readme, "has no Mermaid diagram (a ```mermaid block)")
+        total = sum(len(line.split()) for line in doc.lines)
+        outside = sum(len(line.split()) for line, fence in zip(doc.lines, doc.fence_at)
+                      if fence is None)
+        if total > MAX_WORDS or outside > MAX_WORDS_OUTSIDE_CODE:
+            self.add(readme, f"has {total} words, {outside} of them outside code blocks: a chapter "
+                     f"stays within {MAX_WORDS} and {MAX_WORDS_OUTSIDE_CODE} (say each point once)")
 
     # ---- rule 2: identical CMakeLists.txt -------------------------------------------------
 

@@ -6,7 +6,7 @@ PATCH names paths relative to a chapter root: make it with
 `git diff --relative=chapters/NN-name > fix.patch` after editing chapter NN, or with `diff -u`.
 a/ b/ prefixes are fine (the strip level is worked out from which files exist). Use - for stdin.
 A diff between two snapshots' copies of a file is understood too: the snapshot folders are taken
-out of its file names, so `git diff --no-index chapters/10-http/X final/X` carries a fix made in
+out of its file names, so `git diff --no-index chapters/13-static-files/X final/X` carries a fix made in
 final/ (tools/sync-final --check prints that command with the chapter to start from).
 
 The patch is applied with `git apply --3way --directory=<snapshot>` to chapters/NN-*, then to
@@ -40,13 +40,13 @@ def git(root, *args, data=None):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-# A snapshot folder after an optional one-part prefix (a/, b/): a/chapters/10-http/, b/final/.
+# A snapshot folder after an optional one-part prefix (a/, b/): a/chapters/13-static-files/, b/final/.
 SNAPSHOT_DIR_RE = re.compile(rb"^([^/\s]+/)?(?:chapters/\d\d-[a-z0-9][a-z0-9-]*|final)/")
 
 
 def snapshot_relative(patch):
     """The patch with a snapshot folder taken out of each file name of its headers, so that one
-    strip level fits both sides of `git diff --no-index chapters/10-http/X final/X`."""
+    strip level fits both sides of `git diff --no-index chapters/13-static-files/X final/X`."""
     lines = patch.split(b"\n")
     for i, line in enumerate(lines):
         if line.startswith(b"diff --git "):

@@ -188,10 +188,10 @@ void HttpServer::onConnection(const TcpConnectionPtr& conn) {
     auto state = std::make_shared<ConnectionState>(limits_, idleTimeout_);
     conn->setContext(state);
     conn->setHalfCloseCallback([this](const TcpConnectionPtr& c) { onHalfClose(c); });
-    // A large file answer is two sends (the header, then sendfile). With Nagle's algorithm the
-    // second waits for the ACK of the first, and the client delays that ACK (40 ms or more)
-    // while it waits for the rest: every keep-alive file request would stall. Answers are whole
-    // messages, written as soon as they are ready; nothing is gained by holding them back.
+    // An answer may take more than one send (pipelined answers, 100 Continue before the answer,
+    // a header before a file): with Nagle's algorithm a small send waits for the ACK of the one
+    // before, which the client may delay by 40 ms or more. Answers are whole messages, written as
+    // soon as they are ready; nothing is gained by holding them back.
     conn->setTcpNoDelay(true);
     if (idleTimeout_ > Clock::duration::zero()) {
       state->restartIdleWindow(*conn);

@@ -1,6 +1,6 @@
-// Hidden tests of chapter 10's exercise "Conditional GET" (see the chapter README). Hidden
+// Hidden tests of chapter 13's exercise "Conditional GET" (see the chapter README). Hidden
 // ([.exercise]): ctest and a plain run skip them; run them with
-//   build/10/ch10_tests "[ex10]"
+//   build/13/ch13_tests "[ex13]"
 // They build on the shipped code and fail there: StaticFileHandler answers every GET with the
 // whole file until the exercise is done.
 #include <fcntl.h>
@@ -80,7 +80,7 @@ Answer conditionalGet(uint16_t port, const std::string& since, const std::string
 }  // namespace
 
 TEST_CASE("exercise 10: If-Modified-Since not older than the file gets 304 Not Modified",
-          "[.exercise][ex10]") {
+          "[.exercise][ex13]") {
   ConditionalRoot scratch;
   testutil::HttpTestServer server(mymuduo::http::StaticFileHandler(scratch.root));
   const std::string lastModified = "Sun, 06 Nov 1994 08:49:37 GMT";

@@ -1,0 +1,146 @@
+#include "mymuduo/net/SocketsOps.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "mymuduo/base/Logger.h"
+
+namespace mymuduo {
+namespace net {
+
+namespace {
+
+void ignoreSigPipeOnce() {
+  // A function-local static is initialised exactly once, even with threads racing here.
+  static const bool ignored = [] {
+    ::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)ignored;
+}
+
+socklen_t addrLen() { return static_cast<socklen_t>(sizeof(struct sockaddr_in)); }
+
+}  // namespace
+
+int sockets::createNonblockingOrDie() {
+  ignoreSigPipeOnce();
+  int sockfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+  if (sockfd < 0) {
+    LOG_SYSFATAL << "sockets::createNonblockingOrDie";
+  }
+  return sockfd;
+}
+
+void sockets::bindOrDie(int sockfd, const struct sockaddr* addr) {
+  if (::bind(sockfd, addr, addrLen()) < 0) {
+    LOG_SYSFATAL << "sockets::bindOrDie";
+  }
+}
+
+void sockets::listenOrDie(int sockfd) {
+  if (::listen(sockfd, SOMAXCONN) < 0) {
+    LOG_SYSFATAL << "sockets::listenOrDie";
+  }
+}
+
+int sockets::accept(int sockfd, struct sockaddr_in* addr) {
+  socklen_t len = addrLen();
+  int connfd = ::accept4(sockfd, reinterpret_cast<struct sockaddr*>(addr), &len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (connfd < 0) {
+    int savedErrno = errno;
+    switch (savedErrno) {
+      case EAGAIN:
+      case ECONNABORTED:
+      case EINTR:
+      case EPROTO:
+      case EPERM:
+      case EMFILE:
+      case ENFILE:
+      case ENOBUFS:
+      case ENOMEM:
+      // Network errors already pending on the new connection, which Linux reports from
+      // accept itself (accept(2), "Error handling"): the connection is gone, we are not.
+      case ENETDOWN:
+      case ENOPROTOOPT:
+      case EHOSTDOWN:
+      case ENONET:
+      case EHOSTUNREACH:
+      case ENETUNREACH:
+        // Expected under load or by a peer's doing: the caller decides what to do.
+        break;
+      default:
+        // EBADF, EFAULT, EINVAL, ENOTSOCK, EOPNOTSUPP...: a bug in the program.
+        LOG_SYSFATAL << "unexpected error of ::accept";
+    }
+    errno = savedErrno;
+  }
+  return connfd;
+}
+
+int sockets::connect(int sockfd, const struct sockaddr* addr) {
+  return ::connect(sockfd, addr, addrLen());
+}
+
+void sockets::close(int sockfd) {
+  if (::close(sockfd) < 0) {
+    LOG_SYSERR << "sockets::close";
+  }
+}
+
+void sockets::shutdownWrite(int sockfd) {
+  if (::shutdown(sockfd, SHUT_WR) < 0) {
+    int savedErrno = errno;  // logging may change errno
+    if (savedErrno == ENOTCONN) {
+      // The peer reset the connection first: there is no writing half left to close, and
+      // that is the peer's doing, not an error of ours.
+      LOG_WARN << "sockets::shutdownWrite - " << strerror_tl(savedErrno);
+    } else {
+      LOG_SYSERR << "sockets::shutdownWrite";
+    }
+  }
+}
+
+int sockets::getSocketError(int sockfd) {
+  int optval = 0;
+  socklen_t optlen = static_cast<socklen_t>(sizeof optval);
+  if (::getsockopt(sockfd, SOL_SOCKET, SO_ERROR, &optval, &optlen) < 0) {
+    return errno;
+  }
+  return optval;
+}
+
+struct sockaddr_in sockets::getLocalAddr(int sockfd) {
+  struct sockaddr_in localaddr;
+  std::memset(&localaddr, 0, sizeof localaddr);
+  socklen_t len = addrLen();
+  if (::getsockname(sockfd, reinterpret_cast<struct sockaddr*>(&localaddr), &len) < 0) {
+    LOG_SYSERR << "sockets::getLocalAddr";
+  }
+  return localaddr;
+}
+
+struct sockaddr_in sockets::getPeerAddr(int sockfd) {
+  struct sockaddr_in peeraddr;
+  std::memset(&peeraddr, 0, sizeof peeraddr);
+  socklen_t len = addrLen();
+  if (::getpeername(sockfd, reinterpret_cast<struct sockaddr*>(&peeraddr), &len) < 0) {
+    LOG_SYSERR << "sockets::getPeerAddr";
+  }
+  return peeraddr;
+}
+
+bool sockets::isSelfConnect(int sockfd) {
+  struct sockaddr_in localaddr = getLocalAddr(sockfd);
+  struct sockaddr_in peeraddr = getPeerAddr(sockfd);
+  return localaddr.sin_port == peeraddr.sin_port &&
+         localaddr.sin_addr.s_addr == peeraddr.sin_addr.s_addr;
+}
+
+}  // namespace net
+}  // namespace mymuduo
