@@ -271,6 +271,15 @@ class CheckChapters(FakeRepo):
         self.assertFails("chapters/02-two/README.md: needs a '## Pitfalls' section",
                          "chapters/03-three/README.md: has no Mermaid diagram")
 
+    def test_chapter_text_over_its_word_budget_fails(self):
+        # 3,900 words of prose fit; 4,100 do not, and neither do 3,900 with 1,700 more in a code block.
+        self.edit("chapters/02-two/README.md", "## Pitfalls", "word " * 3900 + "\n\n## Pitfalls")
+        self.assertPasses()
+        self.edit("chapters/02-two/README.md", "## Pitfalls", "word " * 200 + "\n\n## Pitfalls")
+        self.assertFails("chapters/02-two/README.md: has 4")
+        self.edit("chapters/02-two/README.md", "word " * 200, "\n```text\n" + "code " * 1700 + "\n```\n")
+        self.assertFails("chapters/02-two/README.md: has 5")
+
     def test_test_name_catch_would_read_as_a_filter_fails(self):
         self.edit("chapters/01-one/tests/test_a.cc", '"a works"', '"a works, mostly"')
         self.edit("chapters/02-two/tests/test_a.cc", '"a works"', '"a works, mostly"')
