@@ -17,6 +17,8 @@ from typing import Optional
 
 CHAPTER_RE = re.compile(r"^(\d{2})-[a-z0-9][a-z0-9-]*$")
 README = "README.md"
+# The chapter text in Chinese, a translation of README.md kept in step with it.
+README_ZH = "README.zh-CN.md"
 DIFFS_DIR = "docs/diffs"
 # Build trees and caches are never part of a snapshot, whatever .gitignore says.
 SKIP_DIR_RE = re.compile(r"^(\.git|__pycache__|build|cmake-build)([-_.].*)?$")
@@ -155,10 +157,11 @@ class Repo:
                         yield f"{rel_dir}/{f}"
 
     def files(self, snap, with_readme=False):
-        """Sorted snapshot-relative paths; the snapshot's own README.md only if asked for."""
+        """Sorted snapshot-relative paths; the snapshot's own texts (README.md and its
+        translation) only if asked for."""
         prefix = snap.rel + "/"
         out = [n[len(prefix):] for n in self._listing() if n.startswith(prefix)]
-        return out if with_readme else [n for n in out if n != README]
+        return out if with_readme else [n for n in out if n not in (README, README_ZH)]
 
     def read(self, snap, rel):
         """File bytes, or None when the snapshot has no such file."""

@@ -13,12 +13,14 @@ with mdlib, the tools' one Markdown reader.
 Prints one line per problem, `path: message`, then a summary. Exit status 1 if any problem.
 """
 import argparse
+import hashlib
+import os
 import re
 import sys
 
 import chapterlib
 import mdlib
-from chapterlib import README
+from chapterlib import README, README_ZH
 
 PATCH_LINK_RE = re.compile(r"docs/diffs/([A-Za-z0-9._-]+\.patch)")
 QUOTE_LANGS = {"cpp", "c++", "cmake"}
@@ -288,6 +290,65 @@ class Checker:
             retired.update(h for h in hits if h in missing)
         return retired
 
+    # ---- translations: README.zh-CN.md follows README.md ------------------------------------
+
+    def check_translation(self, en_rel, zh_rel, en_text, zh_text):
+        """zh_rel translates en_rel: it names the English file's blob as `<!-- translated from
+        NAME SHA -->`, has the same headings (level by level, in order) and the same fenced blocks
+        byte for byte, in the same order."""
+        name = os.path.basename(en_rel)
+        m = re.search(r"<!--\s*translated from\s+(\S+)\s+([0-9a-f]{40})\s*-->", zh_text)
+        data = en_text.encode("utf-8")
+        blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        if m is None or m.group(1) != name:
+            self.add(zh_rel, f"needs `<!-- translated from {name} {blob} -->` "
+                     f"(the `git hash-object {name}` it translates)")
+        elif m.group(2) != blob:
+            self.add(zh_rel, f"translates {name} {m.group(2)[:10]}, but {en_rel} is {blob[:10]} now: "
+                     f"bring the translation up to date (git diff {m.group(2)[:10]} {blob[:10]}), "
+                     "then record the new hash")
+        en, zh = mdlib.Document(en_text), mdlib.Document(zh_text)
+        en_levels = [h.level for h in en.headings]
+        zh_levels = [h.level for h in zh.headings]
+        if en_levels != zh_levels:
+            at = next((k for k, (a, b) in enumerate(zip(en_levels, zh_levels)) if a != b),
+                      min(len(en_levels), len(zh_levels)))
+            where = en.headings[at].text if at < len(en.headings) else "(the end)"
+            self.add(zh_rel, f"has {len(zh_levels)} headings where {en_rel} has {len(en_levels)}, "
+                     f"or other levels; the first difference is at heading {at + 1} "
+                     f"('{where}' in English)")
+        en_fences = [(f.info, f.body) for f in en.fences]
+        zh_fences = [(f.info, f.body) for f in zh.fences]
+        if en_fences != zh_fences:
+            at = next((k for k, (a, b) in enumerate(zip(en_fences, zh_fences)) if a != b),
+                      min(len(en_fences), len(zh_fences)))
+            line = en.fences[at].line + 1 if at < len(en.fences) else len(en.lines)
+            self.add(zh_rel, f"has {len(zh_fences)} code blocks where {en_rel} has "
+                     f"{len(en_fences)}, or different ones; the first difference is block "
+                     f"{at + 1} ({en_rel} line {line}): code blocks are copied byte for byte")
+
+    def check_translations(self, snaps):
+        for snap in snaps:
+            zh_text = self.repo.text(snap, README_ZH)
+            en_text = self.repo.text(snap, README)
+            if zh_text is not None and en_text is not None:
+                self.check_translation(f"{snap.rel}/{README}", f"{snap.rel}/{README_ZH}",
+                                       en_text, zh_text)
+        docs = os.path.join(self.repo.root, "docs")
+        for name in sorted(os.listdir(docs)) if os.path.isdir(docs) else []:
+            if not name.endswith(".zh-CN.md"):
+                continue
+            en_name = name[:-len(".zh-CN.md")] + ".md"
+            try:
+                with open(os.path.join(docs, name), encoding="utf-8") as f:
+                    zh_text = f.read()
+                with open(os.path.join(docs, en_name), encoding="utf-8") as f:
+                    en_text = f.read()
+            except OSError:
+                continue
+            if "translated from" in zh_text:
+                self.check_translation(f"docs/{en_name}", f"docs/{name}", en_text, zh_text)
+
     # ---- driver ---------------------------------------------------------------------------
 
     def run(self):
@@ -308,6 +369,7 @@ class Checker:
                     self.check_sections(snap, doc)
             prev_tests = self.check_tests(prev, snap, doc, prev_tests)
             prev = snap
+        self.check_translations(snaps)
         self.problems.extend(chapterlib.patch_problems(self.repo, snaps))
         return snaps
 

@@ -5,6 +5,7 @@ Each test builds a tiny fake repository (three chapters whose READMEs follow the
 in a temporary directory, breaks one rule, and checks that the tools notice. One test runs the
 checker on a copy of the real repository with a change that was not carried forward.
 """
+import hashlib
 import os
 import shlex
 import shutil
@@ -279,6 +280,24 @@ class CheckChapters(FakeRepo):
         self.assertFails("chapters/02-two/README.md: has 4")
         self.edit("chapters/02-two/README.md", "word " * 200, "\n```text\n" + "code " * 1700 + "\n```\n")
         self.assertFails("chapters/02-two/README.md: has 5")
+
+    def translate(self, snap):
+        """A README.zh-CN.md for snap: its English text as the translation, with the header."""
+        en = self.read(f"{snap}/README.md")
+        data = en.encode("utf-8")
+        blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # git hash-object
+        self.write(f"{snap}/README.zh-CN.md", f"<!-- translated from README.md {blob} -->\n" + en)
+
+    def test_translation_follows_its_english_text(self):
+        self.translate("chapters/02-two")
+        self.assertPasses()  # and README.zh-CN.md is no file of the snapshot's What changed
+        self.edit("chapters/02-two/README.md", "## Pitfalls", "More.\n\n## Pitfalls")
+        self.assertFails("chapters/02-two/README.zh-CN.md: translates README.md")
+        self.translate("chapters/02-two")
+        self.edit("chapters/02-two/README.zh-CN.md", "## Pitfalls", "Pitfalls")
+        self.edit("chapters/02-two/README.zh-CN.md", "```mermaid", "```mermaid\n%% changed")
+        self.assertFails("chapters/02-two/README.zh-CN.md: has", "headings where",
+                         "code blocks where")
 
     def test_test_name_catch_would_read_as_a_filter_fails(self):
         self.edit("chapters/01-one/tests/test_a.cc", '"a works"', '"a works, mostly"')
