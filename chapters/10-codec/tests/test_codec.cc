@@ -261,7 +261,8 @@ TEST_CASE("LengthHeaderCodec delivers several messages of one read in order", "[
     std::string wire;
     std::vector<std::string> sent;
     for (int i = 0; i < 100; ++i) {
-      sent.push_back("message " + std::to_string(i) + " " + std::string(static_cast<size_t>(i), 'x'));
+      sent.push_back("message " + std::to_string(i) + " " +
+                     std::string(static_cast<size_t>(i), 'x'));
       wire += frame(sent.back());
     }
     int fd = testutil::connectTo(server.port());

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -79,6 +80,17 @@ class Buffer {
 
   /// Puts data just before the readable bytes; needs prependableBytes() >= len.
   void prepend(const void* data, size_t len);
+
+  /// 32-bit integers in network byte order (big-endian), whatever the host's order: the
+  /// length header of a codec. (muduo also has 64-, 16- and 8-bit ones; nothing needs them.)
+  void appendInt32(int32_t x);
+  /// The first four readable bytes as a big-endian int32_t; needs readableBytes() >= 4.
+  int32_t peekInt32() const;
+  /// peekInt32(), then retrieveInt32().
+  int32_t readInt32();
+  void retrieveInt32() { retrieve(sizeof(int32_t)); }
+  /// Puts x, big-endian, just before the readable bytes; needs prependableBytes() >= 4.
+  void prependInt32(int32_t x);
 
   /// Capacity of the underlying vector, for tests and statistics: 0 until the first write
   /// and after releaseIfEmpty().

@@ -22,8 +22,8 @@ void LengthHeaderCodec::onMessage(const TcpConnectionPtr& conn, Buffer* buf,
     // Judged as soon as the header is in, before the body: a hostile 0x7fffffff would
     // otherwise make us buffer 2 GiB waiting for it.
     if (len < 0 || static_cast<size_t>(len) > maxMessageBytes_) {
-      LOG_ERROR << "LengthHeaderCodec::onMessage [" << conn->name() << "] - invalid length "
-                << len << ", closing";
+      LOG_ERROR << "LengthHeaderCodec::onMessage [" << conn->name() << "] - invalid length " << len
+                << ", closing";
       // No byte after a bad header can be framed again. forceClose(), not muduo's shutdown():
       // after shutdown() we would go on reading, and a peer that keeps sending would fill
       // the buffer the limit protects, or have its bytes parsed as frames. The price: replies

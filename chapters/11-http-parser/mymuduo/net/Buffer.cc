@@ -1,5 +1,6 @@
 #include "mymuduo/net/Buffer.h"
 
+#include <arpa/inet.h>
 #include <sys/uio.h>
 
 #include <cerrno>
@@ -100,6 +101,33 @@ void Buffer::prepend(const void* data, size_t len) {
   if (buffer_.empty()) makeSpace(0);  // a fresh buffer: allocate, keeping the indexes
   readerIndex_ -= len;
   std::memcpy(begin() + readerIndex_, data, len);
+}
+
+void Buffer::appendInt32(int32_t x) {
+  const uint32_t be32 = htonl(static_cast<uint32_t>(x));
+  append(&be32, sizeof be32);
+}
+
+int32_t Buffer::peekInt32() const {
+  assert(readableBytes() >= sizeof(int32_t));
+  // Copied out, not read through an int32_t*: peek() has no alignment (it moves by whatever
+  // was retrieved), and such a read is undefined behaviour (SIGBUS on some CPUs).
+  uint32_t be32 = 0;
+  std::memcpy(&be32, peek(), sizeof be32);
+  // Above INT32_MAX this wraps to a negative value: implementation-defined before C++20, modulo
+  // 2^32 in GCC and Clang (and in C++20); a codec rejects negative lengths.
+  return static_cast<int32_t>(ntohl(be32));
+}
+
+int32_t Buffer::readInt32() {
+  const int32_t result = peekInt32();
+  retrieveInt32();
+  return result;
+}
+
+void Buffer::prependInt32(int32_t x) {
+  const uint32_t be32 = htonl(static_cast<uint32_t>(x));
+  prepend(&be32, sizeof be32);
 }
 
 void Buffer::releaseIfEmpty() {
