@@ -128,14 +128,22 @@ def render(cmark, path):
 
 # --- pages -----------------------------------------------------------------------------------
 
-def nav_entries(root):
-    """(label, site path of the page, title) for the navigation bar."""
-    entries = [("Home", "", "MyMuduo"), ("Docs", "docs/", "docs/README.md")]
+ZH_README = "README.zh-CN.md"
+
+
+def nav_entries(root, zh=False):
+    """(label, site path of the page, title) for the navigation bar. On a Chinese page (zh) the
+    home page and every chapter that has a Chinese text link to that text."""
+    def target(folder):
+        if zh and os.path.isfile(os.path.join(root, folder, ZH_README)):
+            return os.path.join(folder, ZH_README[:-3] + ".html").lstrip("/")
+        return folder + "/" if folder else ""
+    entries = [("Home", target(""), "MyMuduo"), ("Docs", "docs/", "docs/README.md")]
     chapters = os.path.join(root, "chapters")
     if os.path.isdir(chapters):
         for name in sorted(os.listdir(chapters)):
             if re.match(r"^\d\d-", name) and os.path.isfile(os.path.join(chapters, name, "README.md")):
-                entries.append((name[:2], f"chapters/{name}/", name[3:].replace("-", " ")))
+                entries.append((name[:2], target(f"chapters/{name}"), name[3:].replace("-", " ")))
     if os.path.isfile(os.path.join(root, "final", "README.md")):
         entries.append(("Final", "final/", "final/: the finished library"))
     return entries
@@ -147,17 +155,35 @@ def current_entry(entries, rel):
     if not folder:
         return "Home" if rel.startswith("README") else None
     for label, target, _ in entries:
-        if target and (folder + "/").startswith(target):
+        target_dir = target if not target or target.endswith("/") else os.path.dirname(target) + "/"
+        if target_dir and (folder + "/").startswith(target_dir):
             return label
     return None
 
 
-def page(*, title, body, prefix, entries, current, lang, source_name, mermaid):
+def language_switch(root, rel):
+    """(label, site path) of the same text in the other language, or None: README.md and
+    X.md beside README.zh-CN.md and X.zh-CN.md."""
+    if rel.endswith(".zh-CN.md"):
+        other, label = rel[: -len(".zh-CN.md")] + ".md", "English"
+    else:
+        other, label = rel[: -len(".md")] + ".zh-CN.md", "中文"
+    if not os.path.isfile(os.path.join(root, other)):
+        return None
+    return label, os.path.basename(other)[:-3] + ".html"
+
+
+def page(*, title, body, prefix, entries, current, lang, source_name, mermaid, switch=None):
     links = []
     for label, target, hint in entries:
         href = prefix + target if prefix + target else "./"
         attrs = ' class="current" aria-current="page"' if label == current else ""
         links.append(f'<a href="{html.escape(href)}" title="{html.escape(hint)}"{attrs}>{label}</a>')
+    if switch is not None:
+        label, href = switch
+        other_lang = "en" if label == "English" else "zh-CN"
+        links.append(f'<a class="lang-switch" href="{html.escape(href)}" hreflang="{other_lang}" '
+                     f'lang="{other_lang}">{label}</a>')
     scripts = ""
     if mermaid:
         scripts = (f'<script src="{prefix}assets/mermaid.min.js"></script>\n'
@@ -185,7 +211,7 @@ def page(*, title, body, prefix, entries, current, lang, source_name, mermaid):
 
 
 def build_html(root, out, cmark, md_files, bundle):
-    entries = nav_entries(root)
+    entries_by_lang = {"en": nav_entries(root), "zh-CN": nav_entries(root, zh=True)}
     have_mermaid = bundle is not None
     diagrams = 0
     for rel in md_files:
@@ -197,10 +223,12 @@ def build_html(root, out, cmark, md_files, bundle):
         diagrams += n
         page_dir = os.path.dirname(rel)
         prefix = "../" * (rel.count("/"))
+        lang = "zh-CN" if ".zh-CN." in rel else "en"
+        entries = entries_by_lang[lang]
         text = page(title=title, body=body, prefix=prefix, entries=entries,
-                    current=current_entry(entries, rel),
-                    lang="zh-CN" if ".zh-CN." in rel else "en",
-                    source_name=os.path.basename(rel), mermaid=n > 0)
+                    current=current_entry(entries, rel), lang=lang,
+                    source_name=os.path.basename(rel), mermaid=n > 0,
+                    switch=language_switch(root, rel))
         html_path = os.path.join(out, rel[:-3] + ".html")
         os.makedirs(os.path.dirname(html_path), exist_ok=True)
         with open(html_path, "w", encoding="utf-8") as f:

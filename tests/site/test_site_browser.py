@@ -2,11 +2,12 @@
 """The rendered tutorial in a real browser: tools/build-site into a scratch folder, served by
 the newest httpd on an ephemeral port, loaded by headless Chromium.
 
-Four pages (the home page, chapter 03, docs/call-flows.html, README.zh-CN.html) are each loaded
-twice: once for the DOM after the scripts ran (--dump-dom) and once for a screenshot. Checked: headings with
+Five pages (the home page, chapter 03, docs/call-flows.html, README.zh-CN.html and chapter 03 in
+Chinese) are each loaded twice: once for the DOM after the scripts ran (--dump-dom) and once for a screenshot. Checked: headings with
 ids, the nav bar with the page's entry marked, relative links rewritten to .html (and each one
 answered 200 by httpd), chapter 03's tables, and on call-flows every <pre class="mermaid">
-holding an <svg> that Mermaid drew (no "Syntax error" diagram). Screenshots go to ARTIFACTS.
+holding an <svg> that Mermaid drew (no "Syntax error" diagram), and the language switch between
+chapter 03 and its Chinese text. Screenshots go to ARTIFACTS.
 
   test_site_browser.py HTTPD ARTIFACTS
 
@@ -35,6 +36,7 @@ PAGES = [  # (path, screenshot name)
     ("chapters/03-epoll-poller/", "site-chapter03.png"),
     ("docs/call-flows.html", "site-call-flows.png"),
     ("README.zh-CN.html", "site-zh-CN.png"),  # Chinese text: needs a CJK font, or it is boxes
+    ("chapters/03-epoll-poller/README.zh-CN.html", "site-chapter03-zh-CN.png"),
 ]
 
 
@@ -182,6 +184,16 @@ def main():
         check([t for _, t, cur in ch03.nav_links if cur] == ["03"], "chapter 03: 03 is marked in the nav bar")
         check(any(h.endswith(".html") or ".html#" in h for h in ch03.main_links if relative(h)),
               "chapter 03: a relative link rewritten to .html")
+
+        check(any(t == "中文" for _, t, _ in ch03.nav_links), "chapter 03: the nav bar switches to 中文")
+        zh03 = dom["chapters/03-epoll-poller/README.zh-CN.html"]
+        check("第 03 章" in zh03.title, f"chapter 03 in Chinese: the title is its heading ({zh03.title!r})")
+        check([t for _, t, cur in zh03.nav_links if cur] == ["03"],
+              "chapter 03 in Chinese: 03 is marked in the nav bar")
+        check(any(t == "English" for _, t, _ in zh03.nav_links),
+              "chapter 03 in Chinese: the nav bar switches to English")
+        check(any(h.endswith("README.zh-CN.html") for h, _, _ in zh03.nav_links),
+              "chapter 03 in Chinese: the nav bar leads to the other chapters' Chinese texts")
 
         flows = dom["docs/call-flows.html"]
         with open(os.path.join(ROOT, "docs", "call-flows.md"), encoding="utf-8") as f:
