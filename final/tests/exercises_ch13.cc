@@ -79,7 +79,7 @@ Answer conditionalGet(uint16_t port, const std::string& since, const std::string
 
 }  // namespace
 
-TEST_CASE("exercise 10: If-Modified-Since not older than the file gets 304 Not Modified",
+TEST_CASE("exercise 13: If-Modified-Since not older than the file gets 304 Not Modified",
           "[.exercise][ex13]") {
   ConditionalRoot scratch;
   testutil::HttpTestServer server(mymuduo::http::StaticFileHandler(scratch.root));
