@@ -299,6 +299,18 @@ class CheckChapters(FakeRepo):
         self.assertFails("chapters/02-two/README.zh-CN.md: has", "headings where",
                          "code blocks where")
 
+    def test_covered_chapters_are_those_the_next_chapter_repeats_whole(self):
+        out = self.tool("covered-chapters")
+        self.assertEqual(out.returncode, 0, out.stdout)
+        self.assertNotIn("03-three", out.stdout)  # the newest chapter is never covered
+        shutil.copytree(self.path("chapters/03-three"), self.path("chapters/04-four"))
+        self.write("chapters/04-four/mymuduo/base/New.h", "#pragma once\n")
+        self.write("chapters/04-four/README.md", "# 04\n")  # READMEs are not compared
+        out = self.tool("covered-chapters")
+        self.assertIn("03-three", out.stdout.strip().split(";"))
+        self.edit("chapters/04-four/mymuduo/base/A.cc", "int", "long")
+        self.assertNotIn("03-three", self.tool("covered-chapters").stdout)
+
     def test_test_name_catch_would_read_as_a_filter_fails(self):
         self.edit("chapters/01-one/tests/test_a.cc", '"a works"', '"a works, mostly"')
         self.edit("chapters/02-two/tests/test_a.cc", '"a works"', '"a works, mostly"')
