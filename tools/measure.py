@@ -183,6 +183,10 @@ tens of percent from run to run. The shapes (what grows, what stays flat) are wh
 rely on. For the library against nginx see [benchmarks.md](benchmarks.md); for what changed
 because of a measurement, [performance.md](performance.md).
 
+Where measured: every figure here comes from that one run, on the {os.cpu_count()}-core
+machine below. The program named in a section's heading made its table, in one process:
+`readv_cost` over a loopback TCP connection, the other three with no network.
+
 ## The machine
 
 {md_table(["", ""], machine(build_dir))}

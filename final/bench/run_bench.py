@@ -684,6 +684,11 @@ def write_markdown(path, args, mach, summary, targets, scale, plots, plot_note):
       "regenerate this page. The targets are those of the performance issue; where one is "
       "missed, this page says by how much." % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     w("")
+    w("Where measured: every figure on this page comes from this one run, on the %s-core machine "
+      "below, over loopback (127.0.0.1), the clients sharing its cores with the servers: wrk "
+      "drives scenarios 1 to 3, `pingpong_client` scenario 4 and the suite itself scenario 5; "
+      "the servers' CPU time and memory are read from `/proc`." % mach["cores"])
+    w("")
     w("## The machine")
     w("")
     w("| | |")

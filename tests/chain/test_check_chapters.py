@@ -290,6 +290,9 @@ class CheckChapters(FakeRepo):
 
     def test_translation_follows_its_english_text(self):
         self.translate("chapters/02-two")
+        self.assertFails("chapters/01-one/README.zh-CN.md: missing")  # one, then all
+        self.translate("chapters/01-one")
+        self.translate("chapters/03-three")
         self.assertPasses()  # and README.zh-CN.md is no file of the snapshot's What changed
         self.edit("chapters/02-two/README.md", "## Pitfalls", "More.\n\n## Pitfalls")
         self.assertFails("chapters/02-two/README.zh-CN.md: translates README.md")
