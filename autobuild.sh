@@ -37,6 +37,8 @@ Environment:
   UNITY_BUILD=OFF        ON compiles each target's sources batched into a few files
                          (CMAKE_UNITY_BUILD): about half the CPU time; CI uses it after its
                          first, file-by-file build
+  DEBUG_INFO=ON          OFF compiles a Debug tree without -g: the same code, asserts and
+                         warnings, about a sixth less compile time (CI's first stage)
   MYMUDUO_SKIP_CHAPTERS= chapter folders to leave out, ';'-separated (never the newest); CI's
                          stages after the first leave out what tools/covered-chapters prints
   CTEST_ARGS=            more arguments for ctest in test, split at spaces, e.g.
@@ -121,6 +123,7 @@ configure_and_build() {
     -DMYMUDUO_WERROR="${MYMUDUO_WERROR:-OFF}" \
     -DMYMUDUO_BUILD_TESTS="${MYMUDUO_BUILD_TESTS:-ON}" \
     -DMYMUDUO_SKIP_CHAPTERS="${MYMUDUO_SKIP_CHAPTERS:-}" \
+    -DCMAKE_CXX_FLAGS_DEBUG="$([ "${DEBUG_INFO:-ON}" = OFF ] && echo -O0 || echo -g)" \
     -DCMAKE_INSTALL_PREFIX="$ROOT/install") || { echo "$log"; die "CMake configuration failed"; }
   # Which Catch2 the tests use (every chapter says the same; the first one is enough).
   awk '/^-- ch[0-9]+: / { sub(/^-- ch[0-9]+: /, "==> "); print; exit }' <<<"$log"
