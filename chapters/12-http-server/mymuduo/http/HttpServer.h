@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <functional>
-#include <memory>
 #include <string>
 
 #include "mymuduo/base/noncopyable.h"
@@ -17,6 +16,7 @@ class HttpResponse;
 
 /// An HTTP/1.1 server on top of TcpServer: parses each connection's requests with an
 /// HttpContext, calls the user's callback once per request, and writes the responses in order.
+/// What it keeps per connection is an HttpSession, in the TcpConnection's context.
 ///
 /// Owns its TcpServer; does not own its loop. Thread and lifetime rules are TcpServer's: the
 /// callback runs in the IO loop of the request's connection, so with setThreadNum(n > 1) it runs
@@ -55,27 +55,7 @@ class HttpServer : noncopyable {
   void start();
 
  private:
-  struct ConnectionState;
-  using StatePtr = std::shared_ptr<ConnectionState>;
-
   void onConnection(const net::TcpConnectionPtr& conn);
-  void onMessage(const net::TcpConnectionPtr& conn, net::Buffer* buf, Timestamp receiveTime);
-  /// Makes onWriteComplete() the connection's write-complete callback: needed once a response
-  /// did not go out whole at once (to restart the idle window at its true end, and to resume
-  /// reading after the output drained).
-  void watchWriteComplete(const net::TcpConnectionPtr& conn, ConnectionState* state);
-  void onWriteComplete(const net::TcpConnectionPtr& conn);
-  void onHalfClose(const net::TcpConnectionPtr& conn);
-  /// Answers the complete requests at the front of the input, in order, until the input holds
-  /// no whole request, the output is full, or the connection is closing.
-  void processRequests(const net::TcpConnectionPtr& conn, ConnectionState* state,
-                       Timestamp receiveTime);
-  void respond(const net::TcpConnectionPtr& conn, ConnectionState* state);
-  void respondWithError(const net::TcpConnectionPtr& conn, ConnectionState* state);
-  void finishResponse(const net::TcpConnectionPtr& conn, ConnectionState* state, bool close);
-  void endAfterHalfClose(const net::TcpConnectionPtr& conn, ConnectionState* state);
-  static void armIdleTimer(const net::TcpConnectionPtr& conn, ConnectionState* state);
-  static ConnectionState* stateOf(const net::TcpConnectionPtr& conn);
 
   HttpCallback httpCallback_;
   std::chrono::steady_clock::duration idleTimeout_ = std::chrono::seconds(60);  // 0: off
