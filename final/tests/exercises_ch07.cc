@@ -19,9 +19,9 @@
 #include "mymuduo/net/TcpConnection.h"
 #include "mymuduo/net/TcpServer.h"
 
-namespace {
-
 using Clock = std::chrono::steady_clock;
+
+namespace {
 
 template <typename S, typename = void>
 struct HasIdleTimeout : std::false_type {};

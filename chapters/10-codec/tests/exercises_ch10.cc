@@ -29,12 +29,12 @@ using mymuduo::net::LengthHeaderCodec;
 using mymuduo::net::TcpConnectionPtr;
 using mymuduo::net::TcpServer;
 
-std::string header(uint32_t len) {
+std::string lengthHeader(uint32_t len) {
   return {static_cast<char>(len >> 24), static_cast<char>(len >> 16), static_cast<char>(len >> 8),
           static_cast<char>(len)};
 }
-std::string frame(const std::string& body) {
-  return header(static_cast<uint32_t>(body.size())) + body;
+std::string framed(const std::string& body) {
+  return lengthHeader(static_cast<uint32_t>(body.size())) + body;
 }
 
 /// A client socket connected to 127.0.0.1:port whose receive buffer is small: set before the
@@ -82,15 +82,15 @@ TEST_CASE("exercise 10: a refused peer still gets the replies sent before its ba
 
   int fd = connectWithSmallReceiveBuffer(server.port());
   // A request, then a bad length, then a request that must not be served: all in one read.
-  testutil::writeAll(fd, frame("give") + header(0xffffffff) + frame("give"));
+  testutil::writeAll(fd, framed("give") + lengthHeader(0xffffffff) + framed("give"));
   const std::string received = testutil::readUntilEof(fd);
   INFO("received " << received.size() << " of " << 4 + reply.size()
                    << " bytes before the close: do the exercise \"A graceful refusal\"");
   CHECK(received.size() == 4 + reply.size());
-  CHECK((received == frame(reply)));  // in (( )): no 4 MiB strings in the report
+  CHECK((received == framed(reply)));  // in (( )): no 4 MiB strings in the report
 
   // Still sending after the refusal, in a read of its own: nothing of it may be delivered.
-  const std::string more = frame("give");
+  const std::string more = framed("give");
   ::send(fd, more.data(), more.size(), MSG_NOSIGNAL);  // the server may be gone: no SIGPIPE
   // The server must close its end on its own, also while we keep ours open.
   CHECK(events.waitDown());

@@ -48,9 +48,9 @@ using testutil::TestServer;
 using testutil::waitFor;
 namespace sockets = mymuduo::net::sockets;
 
-namespace {
-
 using Clock = std::chrono::steady_clock;
+
+namespace {
 
 /// A loopback port that nobody listens on: bound (so the kernel picks a free one), never
 /// listened on, then released. A connect to it is refused until someone listens there.

@@ -38,8 +38,8 @@ std::ostream& operator<<(std::ostream& os, const Seen& s) {
 /// Appends the pieces in turn, parsing after each as the server does after each read; records
 /// every complete request (then reset()) and the error that ends the stream, or the state the
 /// parser is left in when the bytes run out in the middle of a request.
-std::vector<Seen> feed(const std::vector<std::string>& pieces,
-                       const HttpContext::Limits& limits = HttpContext::Limits()) {
+std::vector<Seen> feedChunked(const std::vector<std::string>& pieces,
+                              const HttpContext::Limits& limits = HttpContext::Limits()) {
   HttpContext ctx(limits);
   Buffer buf;
   std::vector<Seen> out;
@@ -67,10 +67,10 @@ std::vector<Seen> feed(const std::vector<std::string>& pieces,
 
 std::vector<Seen> whole(const std::string& bytes,
                         const HttpContext::Limits& limits = HttpContext::Limits()) {
-  return feed({bytes}, limits);
+  return feedChunked({bytes}, limits);
 }
 
-std::vector<std::string> bytewise(const std::string& s) {
+std::vector<std::string> oneByteEach(const std::string& s) {
   std::vector<std::string> v;
   for (char c : s) v.emplace_back(1, c);
   return v;
@@ -137,9 +137,9 @@ TEST_CASE("exercise 11: a chunked request parses the same at every split", "[.ex
   REQUIRE(whole(stream) == expected);
   for (size_t at = 1; at < stream.size(); ++at) {
     INFO("split at " << at);
-    CHECK(feed({stream.substr(0, at), stream.substr(at)}) == expected);
+    CHECK(feedChunked({stream.substr(0, at), stream.substr(at)}) == expected);
   }
-  CHECK(feed(bytewise(stream)) == expected);
+  CHECK(feedChunked(oneByteEach(stream)) == expected);
   // Cut short anywhere inside the chunked body, the request is not complete yet.
   for (size_t len = kHead.size(); len < chunked.size(); ++len) {
     INFO("first " << len << " bytes");
@@ -160,7 +160,7 @@ TEST_CASE("exercise 11: chunks over maxBodyBytes together are 413", "[.exercise]
   // 5 + 4 bytes: each chunk fits, the two together do not.
   const std::string over = kHead + "5\r\nhello\r\n4\r\nabcd\r\n0\r\n\r\n";
   CHECK(failsWithOneOf(whole(over, limits), {413}));
-  CHECK(failsWithOneOf(feed(bytewise(over), limits), {413}));
+  CHECK(failsWithOneOf(feedChunked(oneByteEach(over), limits), {413}));
   // The default limit, 1 MiB: one chunk of 1 MiB + 1 bytes (0x100001).
   CHECK(failsWithOneOf(whole(kHead + "100001\r\n" + std::string(1048577, 'b') + "\r\n0\r\n\r\n"),
                        {413}));
@@ -179,8 +179,8 @@ TEST_CASE("exercise 11: a malformed chunked body is 400 and a chunk line stays b
   SECTION("an empty size line") { CHECK(failsWithOneOf(whole(kHead + "\r\n0\r\n\r\n"), {400})); }
   SECTION("data not followed by CR LF") {
     CHECK(failsWithOneOf(whole(kHead + "5\r\nhelloXY0\r\n\r\n"), {400}));
-    CHECK(failsWithOneOf(feed(bytewise(kHead + "5\r\nhello\nX")), {400}));
-    CHECK(failsWithOneOf(feed(bytewise(kHead + "5\r\nhello\rX")), {400}));
+    CHECK(failsWithOneOf(feedChunked(oneByteEach(kHead + "5\r\nhello\nX")), {400}));
+    CHECK(failsWithOneOf(feedChunked(oneByteEach(kHead + "5\r\nhello\rX")), {400}));
   }
   SECTION("a bare LF ends a size line") {
     CHECK(failsWithOneOf(whole(kHead + "5\nhello\r\n0\r\n\r\n"), {400}));
