@@ -75,6 +75,13 @@ class Checker:
                 at = hit + 1
         if not any(f.lang == "mermaid" for f in doc.fences):
             self.add(readme, "has no Mermaid diagram (a ```mermaid block)")
+        for fence in doc.fences:
+            if fence.lang != "mermaid" or fence.end is None:
+                continue
+            after = next((line for line in doc.lines[fence.end + 1:] if line.strip()), "")
+            if not after.lstrip().startswith("<details><summary>"):
+                self.add(readme, "the Mermaid diagram has no plain-text version after it "
+                         "(a <details><summary>...</summary> block)", fence.line + 1)
         total = sum(len(line.split()) for line in doc.lines)
         outside = sum(len(line.split()) for line, fence in zip(doc.lines, doc.fence_at)
                       if fence is None)

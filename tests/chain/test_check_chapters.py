@@ -130,6 +130,12 @@ graph LR
   a --> b
 ```
 
+<details><summary>The diagram in plain text</summary>
+
+a leads to b.
+
+</details>
+
 ## Walk-through
 
 """
@@ -271,6 +277,11 @@ class CheckChapters(FakeRepo):
         self.edit("chapters/03-three/README.md", "```mermaid", "```text")
         self.assertFails("chapters/02-two/README.md: needs a '## Pitfalls' section",
                          "chapters/03-three/README.md: has no Mermaid diagram")
+
+    def test_diagram_without_its_plain_text_fails(self):
+        self.edit("chapters/02-two/README.md", "<details><summary>The diagram in plain text</summary>",
+                  "The diagram says:")
+        self.assertFails("chapters/02-two/README.md:", "has no plain-text version after it")
 
     def test_chapter_text_over_its_word_budget_fails(self):
         # 3,900 words of prose fit; 4,100 do not, and neither do 3,900 with 1,700 more in a code block.
@@ -435,9 +446,9 @@ class CheckChapters(FakeRepo):
         self.edit("chapters/03-three/README.md", "- changed `mymuduo/base/A.cc`",
                   "- changed `mymuduo/base/A.cc`\n* A.cc got faster\n- `mymuduo/net/B.cc` — no status\n"
                   "- removed nothing")
-        out = self.assertFails("chapters/03-three/README.md:27: bullet is not a file entry; write '- added `path`",
-                               "chapters/03-three/README.md:28: bullet names a file without saying how it changed",
-                               "chapters/03-three/README.md:29: bullet starts with added/changed/removed but has no `path`")
+        out = self.assertFails("chapters/03-three/README.md:33: bullet is not a file entry; write '- added `path`",
+                               "chapters/03-three/README.md:34: bullet names a file without saying how it changed",
+                               "chapters/03-three/README.md:35: bullet starts with added/changed/removed but has no `path`")
         self.assertNotIn("mymuduo/net/B.cc as", out)  # one line per mistake
 
     def test_gap_in_numbering_fails(self):
