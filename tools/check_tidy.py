@@ -5,8 +5,12 @@ chapter and of final/.
 
 Reads DIR/compile_commands.json (default: build, the top-level build, which has every chapter
 and final/; CMake writes it at configure time). The snapshots share most of their files byte for
-byte, so a source is checked once per distinct content of itself and of the library headers it
-includes, transitively, from its own snapshot: a file no chapter changed is not checked again.
+byte, so a file no chapter changed is not checked again: each distinct form of a source (its
+path in the snapshot and its bytes) is checked once, and so is each distinct form of a library
+header, through one source of its snapshot that includes it, directly or not. A finding is
+reported where its code is, and that code is checked in every form it takes; what goes unchecked
+is an unchanged source next to a changed header, whose new declarations could, rarely, give the
+old source a finding of its own (a parameter type that became expensive to copy, say).
 Prints clang-tidy's findings in the library's own code and exits 1 if there are any; exit 77
 (CTest: skipped) when clang-tidy or the compile database is missing, 1 instead when
 MYMUDUO_REQUIRE_TOOLS=1 (CI).
@@ -43,9 +47,15 @@ def snapshot_of(root, path):
     return None
 
 
-def content_key(snapshot, source):
-    """A hash of the source and of every library header it reaches in its snapshot."""
-    digest = hashlib.sha256()
+def file_key(snapshot, path, data):
+    """A file's form: its path in its snapshot and a hash of its bytes."""
+    return os.path.relpath(path, snapshot) + "@" + hashlib.sha256(data).hexdigest()
+
+
+def forms(snapshot, source):
+    """The source's own form, and the forms of the library headers it reaches in its snapshot."""
+    headers = set()
+    own = None
     seen = set()
     todo = [source]
     while todo:
@@ -55,10 +65,32 @@ def content_key(snapshot, source):
         seen.add(path)
         with open(path, "rb") as f:
             data = f.read()
-        digest.update(os.path.relpath(path, snapshot).encode() + b"\0" + data + b"\0")
+        if path == source:
+            own = file_key(snapshot, path, data)
+        else:
+            headers.add(file_key(snapshot, path, data))
         for name in INCLUDE.findall(data.decode("utf-8", "replace")):
             todo.append(os.path.join(snapshot, name))
-    return digest.hexdigest()
+    return own, headers
+
+
+def choose(sources):
+    """Sources to check, given (snapshot, source) pairs in order: one per distinct form of a
+    source, then, for a header form none of those reaches, a source that reaches it."""
+    chosen, owns, covered, rest = [], set(), set(), []
+    for snapshot, source in sources:
+        own, headers = forms(snapshot, source)
+        if own in owns:
+            rest.append((source, headers))
+            continue
+        owns.add(own)
+        chosen.append(source)
+        covered |= headers
+    for source, headers in rest:
+        if headers - covered:
+            chosen.append(source)
+            covered |= headers
+    return chosen
 
 
 def run_tidy(clang_tidy, build_dir, source):
@@ -85,15 +117,15 @@ def main(argv=None):
     with open(database) as f:
         entries = json.load(f)
 
-    chosen = {}  # content key -> the first source with it
-    total = 0
+    sources, seen = [], set()
     for entry in entries:
         source = os.path.realpath(os.path.join(entry["directory"], entry["file"]))
         snapshot = snapshot_of(root, source)
-        if snapshot is None or not source.endswith(".cc"):
-            continue
-        total += 1
-        chosen.setdefault(content_key(snapshot, source), source)
+        if snapshot is not None and source.endswith(".cc") and source not in seen:
+            seen.add(source)
+            sources.append((snapshot, source))
+    total = len(sources)
+    chosen = choose(sources)
     if not chosen:
         print(f"check-tidy: no library source of a snapshot in {database}")
         return 1
@@ -101,7 +133,7 @@ def main(argv=None):
     findings = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for source, rc, out in pool.map(lambda s: run_tidy(clang_tidy, build_dir, s),
-                                        sorted(chosen.values())):
+                                        sorted(chosen)):
             lines = [line for line in out.splitlines() if line.strip()]
             if rc != 0 or any(": warning: " in line or ": error: " in line for line in lines):
                 findings.append((source, rc, lines))
