@@ -87,6 +87,39 @@ TEST_CASE("sendFile sends the file after what was sent before it and before what
   CHECK(shutdowns == 1);
 }
 
+TEST_CASE("files and bytes queued in turn go out in the order they were queued",
+          "[ch13][sendfile]") {
+  // Two files, each behind bytes and with bytes between them, all queued before the client
+  // reads: the output queue keeps each file's place among the bytes.
+  OpenFile first(3 * 1024 * 1024);
+  OpenFile second(1024 * 1024 + 7);
+  std::atomic<int> shutdowns{0};
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      if (!conn->connected()) return;
+      conn->send(std::string_view("<1>"));
+      conn->sendFile(first.fd(), 0, first.content().size());
+      conn->send(pattern(300 * 1024));
+      conn->sendFile(second.fd(), 7, second.content().size() - 7);
+      conn->send(std::string_view("<end>"));
+    });
+    s.setWriteCompleteCallback([&](const TcpConnectionPtr& conn) {
+      if (conn->fileBytesLeft() == 0 && conn->outputBuffer()->readableBytes() == 0) {
+        ++shutdowns;
+        conn->shutdown();
+      }
+    });
+  });
+  int fd = connectSmall(server.port());
+  std::string received = readUntilEof(fd);
+  ::close(fd);
+  const std::string expected =
+      "<1>" + first.content() + pattern(300 * 1024) + second.content().substr(7) + "<end>";
+  CHECK(received.size() == expected.size());
+  CHECK(received == expected);
+  CHECK(shutdowns == 1);
+}
+
 TEST_CASE("sendFile of a file shorter than promised closes the connection after its bytes",
           "[ch13][sendfile]") {
   OpenFile file(300 * 1024);

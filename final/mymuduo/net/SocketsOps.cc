@@ -106,6 +106,10 @@ void sockets::shutdownWrite(int sockfd) {
   }
 }
 
+ssize_t sockets::send(int sockfd, const void* data, size_t len) {
+  return ::send(sockfd, data, len, MSG_NOSIGNAL);
+}
+
 int sockets::getSocketError(int sockfd) {
   int optval = 0;
   socklen_t optlen = static_cast<socklen_t>(sizeof optval);

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <sys/types.h>
+
+#include <cstddef>
 
 namespace mymuduo {
 namespace net {
@@ -24,6 +27,9 @@ int accept(int sockfd, struct sockaddr_in* addr);
 int connect(int sockfd, const struct sockaddr* addr);
 void close(int sockfd);
 void shutdownWrite(int sockfd);
+/// send(2) with MSG_NOSIGNAL: a write to a peer that has gone fails with EPIPE and raises no
+/// SIGPIPE, whose default action ends the process - whatever the program does with the signal.
+ssize_t send(int sockfd, const void* data, size_t len);
 
 /// The pending error of a socket (SO_ERROR), as an errno value.
 int getSocketError(int sockfd);

@@ -1,17 +1,12 @@
 #include "mymuduo/net/TcpConnection.h"
 
-#include <pthread.h>
-#include <sys/sendfile.h>
-#include <sys/socket.h>
-
 #include <cassert>
 #include <cerrno>
-#include <csignal>
-#include <ctime>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/net/Channel.h"
 #include "mymuduo/net/EventLoop.h"
+#include "mymuduo/net/OutputQueue.h"
 #include "mymuduo/net/Socket.h"
 #include "mymuduo/net/SocketsOps.h"
 
@@ -35,14 +30,6 @@ void logSocketError(const char* where, const std::string& name, int err) {
   }
 }
 
-/// The most one sendfile() call hands to the socket; the rest follows on the next EPOLLOUT, so
-/// that one fast reader does not keep the loop from the other connections. How much was found
-/// by measuring, not by reasoning: 100 wrk connections downloading a 1 MiB file over loopback,
-/// three interleaved rounds, requests/s per chunk size: 16 KiB ~3,500; 32 KiB ~6,300;
-/// 48 KiB ~7,600; 65,483 bytes (loopback's MSS) ~7,500; 64 KiB, 128 KiB, 256 KiB, 1 MiB or no
-/// cap ~1,700-2,700 (nginx ~2,500). Calls that make more than one segment were the slow ones.
-constexpr size_t kMaxFileChunk = 48 * 1024;
-
 }  // namespace
 
 void defaultConnectionCallback(const TcpConnectionPtr& conn) {
@@ -59,7 +46,8 @@ TcpConnection::TcpConnection(EventLoop* loop, std::string name, int sockfd,
       socket_(std::make_unique<Socket>(sockfd)),
       channel_(std::make_unique<Channel>(loop, sockfd)),
       localAddr_(localAddr),
-      peerAddr_(peerAddr) {
+      peerAddr_(peerAddr),
+      output_(std::make_unique<OutputQueue>()) {
   channel_->setReadCallback([this](Timestamp receiveTime) { handleRead(receiveTime); });
   channel_->setWriteCallback([this] { handleWrite(); });
   channel_->setCloseCallback([this] { handleClose(); });
@@ -73,6 +61,10 @@ TcpConnection::~TcpConnection() {
             << " state=" << stateToString();
   assert(state_ == kDisconnected);
 }
+
+Buffer* TcpConnection::outputBuffer() { return output_->buffer(); }
+
+size_t TcpConnection::fileBytesLeft() const { return output_->fileBytes(); }
 
 void TcpConnection::send(std::string_view message) { send(message.data(), message.size()); }
 
@@ -140,8 +132,8 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
   size_t remaining = len;
   bool faultError = false;
   // Nothing queued: try to write directly, and queue only what the kernel does not take.
-  if (!channel_->isWriting() && outputBuffer_.readableBytes() == 0) {
-    nwrote = writeSome(data, len);
+  if (!channel_->isWriting() && output_->empty()) {
+    nwrote = sockets::send(channel_->fd(), data, len);
     if (nwrote >= 0) {
       remaining = len - static_cast<size_t>(nwrote);
       if (remaining == 0 && writeCompleteCallback_) queueWriteComplete();
@@ -164,13 +156,13 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
 
   assert(remaining <= len);
   if (!faultError && remaining > 0) {
-    size_t oldLen = outputBuffer_.readableBytes();
+    size_t oldLen = output_->buffer()->readableBytes();
     if (oldLen + remaining >= highWaterMark_ && oldLen < highWaterMark_ && highWaterMarkCallback_) {
       loop_->queueInLoop([self = shared_from_this(), queued = oldLen + remaining] {
         if (!self->disconnected()) self->highWaterMarkCallback_(self, queued);
       });
     }
-    outputBuffer_.append(static_cast<const char*>(data) + nwrote, remaining);
+    output_->append(static_cast<const char*>(data) + nwrote, remaining);
     if (!channel_->isWriting()) {
       channel_->enableWriting();
     }
@@ -179,7 +171,6 @@ void TcpConnection::sendInLoop(const void* data, size_t len) {
 
 void TcpConnection::sendFile(int fd, off_t offset, size_t count) {
   loop_->assertInLoopThread();
-  assert(fileBytesLeft_ == 0 && "one file at a time");
   if (state_ != kConnected) return;
   if (count == 0) {
     // Nothing to send, but the caller may wait for the write-complete callback to close fd.
@@ -187,56 +178,35 @@ void TcpConnection::sendFile(int fd, off_t offset, size_t count) {
     if (!channel_->isWriting() && writeCompleteCallback_) queueWriteComplete();
     return;
   }
-  fileFd_ = fd;
-  fileOffset_ = offset;
-  fileBytesLeft_ = count;
-  bytesBeforeFile_ = outputBuffer_.readableBytes();
+  output_->appendFile(fd, offset, count);
   // Output queued: handleWrite() sends the file once the bytes ahead of it are out.
   if (channel_->isWriting()) return;
-  if (!writeFile()) {
+  bool drained = false;
+  if (!writeOutput(&drained)) {
     // Not handleClose() from here: we may be deep in the user's message callback, which
     // must not see its connection torn down under it.
     setState(kDisconnecting);
     loop_->queueInLoop([self = shared_from_this()] { self->handleClose(); });
-  } else if (fileBytesLeft_ > 0) {
+  } else if (!drained) {
     channel_->enableWriting();
   } else if (writeCompleteCallback_) {
     queueWriteComplete();
   }
 }
 
-bool TcpConnection::writeFile() {
-  // sendfile(2) has no MSG_NOSIGNAL: to a peer that has gone it raises SIGPIPE, which would
-  // end the process. Block SIGPIPE in this thread for the call, and take back the one the call
-  // raised (it stays pending on the thread while blocked) before unblocking.
-  sigset_t pipeSet;
-  sigset_t oldSet;
-  ::sigemptyset(&pipeSet);
-  ::sigaddset(&pipeSet, SIGPIPE);
-  ::pthread_sigmask(SIG_BLOCK, &pipeSet, &oldSet);
-  const size_t chunk = fileBytesLeft_ < kMaxFileChunk ? fileBytesLeft_ : kMaxFileChunk;
-  ssize_t n = ::sendfile(channel_->fd(), fileFd_, &fileOffset_, chunk);
-  int savedErrno = errno;
-  if (n < 0 && savedErrno == EPIPE) {
-    struct timespec now = {0, 0};
-    ::sigtimedwait(&pipeSet, nullptr, &now);
+bool TcpConnection::writeOutput(bool* drained) {
+  OutputQueue::WriteResult result = output_->write(channel_->fd());
+  *drained = result == OutputQueue::kDone;
+  if (result == OutputQueue::kSocketError) {
+    logSocketError("TcpConnection::handleWrite", name_, errno);
+    return false;
   }
-  ::pthread_sigmask(SIG_SETMASK, &oldSet, nullptr);
-  if (n > 0) {
-    fileBytesLeft_ -= static_cast<size_t>(n);
-    if (fileBytesLeft_ == 0) fileFd_ = -1;
-    return true;
+  if (result == OutputQueue::kFileShort) {
+    LOG_ERROR << "TcpConnection::handleWrite [" << name_ << "] - a file ended "
+              << output_->fileBytes() << " bytes before the end of what was queued";
+    return false;
   }
-  if (n < 0 && (savedErrno == EAGAIN || savedErrno == EINTR)) return true;
-  if (n == 0) {
-    LOG_ERROR << "TcpConnection::writeFile [" << name_ << "] - the file ended " << fileBytesLeft_
-              << " bytes early";
-  } else {
-    logSocketError("TcpConnection::writeFile", name_, savedErrno);
-  }
-  fileFd_ = -1;
-  fileBytesLeft_ = 0;
-  return false;
+  return true;
 }
 
 void TcpConnection::shutdown() {
@@ -327,8 +297,7 @@ void TcpConnection::connectDestroyed() {
     // The owner let go without a close from the peer (a server shutting down).
     setDisconnected();
     channel_->disableAll();
-    fileFd_ = -1;
-    fileBytesLeft_ = 0;
+    output_->clear();  // the files' owners may close them now
     // Guarded: a DOWN callback that throws must not keep the channel in the poller.
     invokeCallback("TcpConnection: the connection callback",
                    [this] { connectionCallback_(shared_from_this()); });
@@ -375,32 +344,17 @@ void TcpConnection::handleWrite() {
     LOG_TRACE << "Connection fd = " << channel_->fd() << " is down, no more writing";
     return;
   }
-  // In order: the bytes queued before the file, the file, the bytes queued after it.
-  size_t ahead = fileBytesLeft_ > 0 ? bytesBeforeFile_ : outputBuffer_.readableBytes();
-  if (ahead > 0) {
-    ssize_t n = writeSome(outputBuffer_.peek(), ahead);
-    if (n < 0) {
-      if (errno == EWOULDBLOCK || errno == EINTR) return;
-      logSocketError("TcpConnection::handleWrite", name_, errno);
-      handleClose();  // the peer is gone and so is our output
-      return;
-    }
-    outputBuffer_.retrieve(static_cast<size_t>(n));
-    if (fileBytesLeft_ > 0) bytesBeforeFile_ -= static_cast<size_t>(n);
-    if (static_cast<size_t>(n) < ahead) return;  // the socket is full: wait for EPOLLOUT
+  // In order: the bytes queued before a file, the file, the bytes queued after it.
+  bool drained = false;
+  if (!writeOutput(&drained)) {
+    handleClose();  // the peer is gone and so is our output
+    return;
   }
-  if (fileBytesLeft_ > 0) {
-    if (!writeFile()) {
-      handleClose();
-      return;
-    }
-    // Still more of the file, or bytes queued behind it: the next EPOLLOUT goes on.
-    if (fileBytesLeft_ > 0 || outputBuffer_.readableBytes() > 0) return;
-  }
+  if (!drained) return;  // the socket is full, or more is due on the next EPOLLOUT
   // Give the drained buffer back, as handleRead() does with the input: it may have grown
   // to the largest reply, and the next reply most likely goes out directly without it.
   // One free per backlog, next to a send(2) and two epoll_ctl(2) calls, costs nothing.
-  outputBuffer_.releaseIfEmpty();
+  output_->buffer()->releaseIfEmpty();
   channel_->disableWriting();
   if (writeCompleteCallback_) queueWriteComplete();
   if (state_ == kDisconnecting) {
@@ -410,20 +364,13 @@ void TcpConnection::handleWrite() {
   }
 }
 
-ssize_t TcpConnection::writeSome(const void* data, size_t len) {
-  // MSG_NOSIGNAL: a write to a peer that has gone fails with EPIPE and raises no SIGPIPE, whose
-  // default action ends the process - whatever the rest of the program does with the signal.
-  return ::send(channel_->fd(), data, len, MSG_NOSIGNAL);
-}
-
 void TcpConnection::handleClose() {
   loop_->assertInLoopThread();
   if (state_ == kDisconnected) return;  // an error and a hang-up may both report the end
   LOG_TRACE << "fd = " << channel_->fd() << " state = " << stateToString();
   setDisconnected();
   channel_->disableAll();
-  fileFd_ = -1;  // the user may close it now
-  fileBytesLeft_ = 0;
+  output_->clear();  // the files' owners may close them now
   TcpConnectionPtr guardThis(shared_from_this());
   // Guarded: a DOWN callback that throws must not skip the owner's close callback, or the
   // owner would hold a closed connection for ever.

@@ -20,16 +20,17 @@ namespace net {
 
 class Channel;
 class EventLoop;
+class OutputQueue;
 class Socket;
 
 /// One TCP connection, for both servers and clients.
 ///
-/// Owns the connected Socket (so it closes the fd), its Channel, and its input and output
-/// Buffers. Lifetime is shared: the TcpServer (or TcpClient) holds it while it is open, user
-/// code may hold it as long as it likes, and every task sent to the loop holds it too
-/// (shared_from_this), so the object outlives anything that can still touch it.
-/// Thread safety: send(), shutdown(), forceClose(), stopRead() and startRead() are safe from
-/// any thread at any time: the copy of the bytes is made before send() returns, and on a
+/// Owns the connected Socket (so it closes the fd), its Channel, its input Buffer and its
+/// OutputQueue (the bytes and file ranges still to write). Lifetime is shared: the TcpServer (or
+/// TcpClient) holds it while it is open, user code may hold it as long as it likes, and every task
+/// sent to the loop holds it too (shared_from_this), so the object outlives anything that can still
+/// touch it. Thread safety: send(), shutdown(), forceClose(), stopRead() and startRead() are safe
+/// from any thread at any time: the copy of the bytes is made before send() returns, and on a
 /// connection that is down they do nothing, also when its server and the server's loops are
 /// gone. sendFile() and everything else runs in the loop thread. Only the loop thread sets
 /// kDisconnected, and other threads change the state only by a compare-and-swap that never
@@ -57,13 +58,13 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void send(Buffer* buf);
   /// Sends count bytes of the regular file fd, from offset, after the output queued so far and
   /// before anything sent later, with sendfile(2): the kernel copies from the page cache to the
-  /// socket, and the bytes never pass through a Buffer. Loop thread only; one file at a time
-  /// (a second call before the write-complete callback of the first is a bug). The caller keeps
-  /// fd open until that callback, or until the connection goes down. A file that turns out
-  /// shorter than offset + count closes the connection: the peer was promised the bytes.
+  /// socket, and the bytes never pass through a Buffer. Loop thread only. The caller keeps fd
+  /// open until the next write-complete callback, or until the connection goes down. A file
+  /// that turns out shorter than offset + count closes the connection: the peer was promised
+  /// the bytes.
   void sendFile(int fd, off_t offset, size_t count);
-  /// Bytes of the file given to sendFile() not yet handed to the kernel (0 when none).
-  size_t fileBytesLeft() const { return fileBytesLeft_; }
+  /// Bytes of the files given to sendFile() not yet handed to the kernel (0 when none).
+  size_t fileBytesLeft() const;
   /// Closes our writing half once the queued output is sent; the peer sees EOF.
   void shutdown();
   /// Closes at once, dropping queued output.
@@ -99,7 +100,8 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void setCloseCallback(CloseCallback cb) { closeCallback_ = std::move(cb); }
 
   Buffer* inputBuffer() { return &inputBuffer_; }
-  Buffer* outputBuffer() { return &outputBuffer_; }
+  /// The bytes queued to send (the files queued with sendFile() are not in it).
+  Buffer* outputBuffer();
 
   /// Called by the owner once, in the loop thread, when it has taken the connection in.
   void connectEstablished();
@@ -123,9 +125,8 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void queueInLoopUnlessDown(std::function<void()> task);
   void setDisconnected();
   void queueWriteComplete();
-  ssize_t writeSome(const void* data, size_t len);
-  /// Writes what the kernel takes of the file; false when the connection had to close.
-  bool writeFile();
+  /// One turn of output_->write(); false when the connection must close (logged here).
+  bool writeOutput(bool* drained);
   void setState(StateE s) { state_ = s; }
   const char* stateToString() const;
 
@@ -152,13 +153,7 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   size_t highWaterMark_ = 64 * 1024 * 1024;
 
   Buffer inputBuffer_;
-  Buffer outputBuffer_;
-  /// The file being sent (loop thread only). It goes out after the first bytesBeforeFile_ bytes
-  /// of outputBuffer_, which were queued before sendFile(); the rest of the buffer after it.
-  int fileFd_ = -1;
-  off_t fileOffset_ = 0;
-  size_t fileBytesLeft_ = 0;
-  size_t bytesBeforeFile_ = 0;
+  std::unique_ptr<OutputQueue> output_;
   std::any context_;
 };
 
