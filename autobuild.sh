@@ -44,7 +44,7 @@ Environment:
   MYMUDUO_SKIP_CHAPTERS= chapter folders to leave out, ';'-separated (never the newest); CI's
                          stages after the first leave out what tools/covered-chapters prints
   CTEST_ARGS=            more arguments for ctest in test, split at spaces, e.g.
-                         "-LE chain|site|workbench" leaves out the tests whose result does
+                         "-LE chain|site|workbench|solutions" leaves out the tests whose result does
                          not depend on the build's configuration
   JOBS=<cores>           parallel build and test jobs
   HTTPD_PORT=8000        the port the main job's httpd listens on

@@ -22,6 +22,9 @@ README_ZH = "README.zh-CN.md"
 DIFFS_DIR = "docs/diffs"
 # Build trees and caches are never part of a snapshot, whatever .gitignore says.
 SKIP_DIR_RE = re.compile(r"^(\.git|__pycache__|build|cmake-build)([-_.].*)?$")
+# A chapter's reference solutions to its own exercises (solutions/exK.patch): like its texts, they
+# belong to that chapter alone, so they are never compared, carried forward or copied to final/.
+OWN_DIR = "solutions/"
 # The folders final/ takes from the newest chapter, byte for byte; the rest of final/ is its own.
 SYNCED = ("mymuduo", "examples", "tests", "fuzz")
 
@@ -157,11 +160,13 @@ class Repo:
                         yield f"{rel_dir}/{f}"
 
     def files(self, snap, with_readme=False):
-        """Sorted snapshot-relative paths; the snapshot's own texts (README.md and its
-        translation) only if asked for."""
+        """Sorted snapshot-relative paths; the snapshot's own texts (README.md, its translation
+        and its solutions/) only if asked for."""
         prefix = snap.rel + "/"
         out = [n[len(prefix):] for n in self._listing() if n.startswith(prefix)]
-        return out if with_readme else [n for n in out if n not in (README, README_ZH)]
+        if with_readme:
+            return out
+        return [n for n in out if n not in (README, README_ZH) and not n.startswith(OWN_DIR)]
 
     def read(self, snap, rel):
         """File bytes, or None when the snapshot has no such file."""

@@ -325,6 +325,15 @@ class CheckChapters(FakeRepo):
         self.edit("chapters/04-four/mymuduo/base/A.cc", "int", "long")
         self.assertNotIn("03-three", self.tool("covered-chapters").stdout)
 
+    def test_solutions_belong_to_their_chapter_alone(self):
+        # A chapter's solutions/ is neither compared with the next chapter nor listed in its
+        # "What changed", and it keeps no chapter from being covered by the next.
+        self.write("chapters/01-one/solutions/ex1.patch", "one\n")
+        self.write("chapters/02-two/solutions/ex1.patch", "two\n")
+        self.assertPasses()
+        self.assertEqual(self.tool("gen-diffs", "--check").returncode, 0)
+        self.assertNotIn("solutions", self.read("docs/diffs/02-two.patch"))
+
     def test_test_name_catch_would_read_as_a_filter_fails(self):
         self.edit("chapters/01-one/tests/test_a.cc", '"a works"', '"a works, mostly"')
         self.edit("chapters/02-two/tests/test_a.cc", '"a works"', '"a works, mostly"')

@@ -20,10 +20,10 @@ namespace net {
 class OutputQueue : noncopyable {
  public:
   enum WriteResult {
-    kDone,        ///< everything is written
-    kMore,        ///< something is left: write again on the next EPOLLOUT
-    kSocketError, ///< the socket refused (errno says why)
-    kFileShort,   ///< a file ended before its range did
+    kDone,         ///< everything is written
+    kMore,         ///< something is left: write again on the next EPOLLOUT
+    kSocketError,  ///< the socket refused (errno says why)
+    kFileShort,    ///< a file ended before its range did
   };
 
   void append(const char* data, size_t len) { buffer_.append(data, len); }
