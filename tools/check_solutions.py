@@ -52,6 +52,17 @@ def copy_chapter(src, dst):
     shutil.copytree(src, dst, ignore=ignore)
 
 
+def snapshot_of(folder):
+    """{relative path: bytes} of every file under folder: what a patch may change."""
+    out = {}
+    for dirpath, _, files in os.walk(folder):
+        for f in files:
+            path = os.path.join(dirpath, f)
+            with open(path, "rb") as fh:
+                out[os.path.relpath(path, folder)] = fh.read()
+    return out
+
+
 def build(src, jobs, target):
     """Configures src/build (once) and builds target; returns (ok, output)."""
     bdir = os.path.join(src, "build")
@@ -99,9 +110,17 @@ def check(snap, patch, k, args, work):
 
     solved = os.path.join(work, f"{snap.name}-ex{k}")
     copy_chapter(os.path.join(args.root, snap.rel), solved)
-    rc, out = run(["git", "apply", "--whitespace=nowarn", os.path.abspath(patch)], cwd=solved)
-    if rc != 0:
-        return problems + [f"{name}: does not apply to {snap.rel}:\n{tail(out)}"]
+    # Inside a git work tree (a build folder of the repository), git apply would read the
+    # patch's paths from the top of that tree and skip them all without a word: keep git from
+    # looking for a repository above the copy, and check that the files changed.
+    env = dict(os.environ, GIT_CEILING_DIRECTORIES=os.path.dirname(os.path.abspath(solved)))
+    before = snapshot_of(solved)
+    r = subprocess.run(["git", "apply", "--whitespace=nowarn", os.path.abspath(patch)], cwd=solved,
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        return problems + [f"{name}: does not apply to {snap.rel}:\n{tail(r.stdout)}"]
+    if snapshot_of(solved) == before:
+        return problems + [f"{name}: applying it changed no file of {snap.rel}"]
     if args.hidden_only:
         # The chapter's CMakeLists.txt compiles every tests/*.cc: leave it only the file that
         # holds the hidden tests (after the patch, which may change the others).
