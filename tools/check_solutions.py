@@ -52,7 +52,7 @@ def copy_chapter(src, dst):
     shutil.copytree(src, dst, ignore=ignore)
 
 
-def snapshot_of(folder):
+def contents_of(folder):
     """{relative path: bytes} of every file under folder: what a patch may change."""
     out = {}
     for dirpath, _, files in os.walk(folder):
@@ -114,12 +114,12 @@ def check(snap, patch, k, args, work):
     # patch's paths from the top of that tree and skip them all without a word: keep git from
     # looking for a repository above the copy, and check that the files changed.
     env = dict(os.environ, GIT_CEILING_DIRECTORIES=os.path.dirname(os.path.abspath(solved)))
-    before = snapshot_of(solved)
+    before = contents_of(solved)
     r = subprocess.run(["git", "apply", "--whitespace=nowarn", os.path.abspath(patch)], cwd=solved,
                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
         return problems + [f"{name}: does not apply to {snap.rel}:\n{tail(r.stdout)}"]
-    if snapshot_of(solved) == before:
+    if contents_of(solved) == before:
         return problems + [f"{name}: applying it changed no file of {snap.rel}"]
     if args.hidden_only:
         # The chapter's CMakeLists.txt compiles every tests/*.cc: leave it only the file that

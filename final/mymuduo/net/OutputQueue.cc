@@ -28,7 +28,12 @@ void OutputQueue::appendFile(int fd, off_t offset, size_t count) {
   size_t ahead = buffer_.readableBytes();
   for (const FileRange& file : files_) ahead -= file.bytesAhead;
   files_.push_back(FileRange{fd, offset, count, ahead});
-  fileBytes_ += count;
+}
+
+size_t OutputQueue::fileBytes() const {
+  size_t bytes = 0;  // one file at most, as a rule: the sum costs nothing
+  for (const FileRange& file : files_) bytes += file.count;
+  return bytes;
 }
 
 OutputQueue::WriteResult OutputQueue::write(int sockfd) {
@@ -68,7 +73,6 @@ OutputQueue::WriteResult OutputQueue::writeFileChunk(int sockfd, FileRange* file
   errno = savedErrno;
   if (n > 0) {
     file->count -= static_cast<size_t>(n);
-    fileBytes_ -= static_cast<size_t>(n);
     return kMore;
   }
   if (n < 0) return savedErrno == EAGAIN || savedErrno == EINTR ? kMore : kSocketError;
@@ -78,7 +82,6 @@ OutputQueue::WriteResult OutputQueue::writeFileChunk(int sockfd, FileRange* file
 void OutputQueue::clear() {
   buffer_.retrieveAll();
   files_.clear();
-  fileBytes_ = 0;
 }
 
 }  // namespace net

@@ -33,7 +33,7 @@ class OutputQueue : noncopyable {
   /// The bytes queued (the runs between and after the files).
   Buffer* buffer() { return &buffer_; }
   /// The bytes of files not yet handed to the kernel.
-  size_t fileBytes() const { return fileBytes_; }
+  size_t fileBytes() const;
   /// One turn of writing to sockfd, as one EPOLLOUT allows: the bytes before the next file,
   /// then, if the socket took them all, up to 48 KiB of that file. Anything but kDone and kMore
   /// leaves the queue as it was at the failure; the connection is closing then.
@@ -53,7 +53,6 @@ class OutputQueue : noncopyable {
 
   Buffer buffer_;
   std::deque<FileRange> files_;
-  size_t fileBytes_ = 0;
 };
 
 }  // namespace net
