@@ -25,6 +25,9 @@ SKIP_DIR_RE = re.compile(r"^(\.git|__pycache__|build|cmake-build)([-_.].*)?$")
 # A chapter's reference solutions to its own exercises (solutions/exK.patch): like its texts, they
 # belong to that chapter alone, so they are never compared, carried forward or copied to final/.
 OWN_DIR = "solutions/"
+# A chapter's division into steps (steps.md, read by tools/workbench and tools/check-steps) is its
+# own too, for the same reason.
+STEPS = "steps.md"
 # The folders final/ takes from the newest chapter, byte for byte; the rest of final/ is its own.
 SYNCED = ("mymuduo", "examples", "tests", "fuzz")
 
@@ -160,13 +163,13 @@ class Repo:
                         yield f"{rel_dir}/{f}"
 
     def files(self, snap, with_readme=False):
-        """Sorted snapshot-relative paths; the snapshot's own texts (README.md, its translation
-        and its solutions/) only if asked for."""
+        """Sorted snapshot-relative paths; the snapshot's own texts (README.md, its translation,
+        steps.md and its solutions/) only if asked for."""
         prefix = snap.rel + "/"
         out = [n[len(prefix):] for n in self._listing() if n.startswith(prefix)]
         if with_readme:
             return out
-        return [n for n in out if n not in (README, README_ZH) and not n.startswith(OWN_DIR)]
+        return [n for n in out if n not in (README, README_ZH, STEPS) and not n.startswith(OWN_DIR)]
 
     def read(self, snap, rel):
         """File bytes, or None when the snapshot has no such file."""

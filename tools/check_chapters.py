@@ -5,7 +5,9 @@ is byte-identical; each README's "## What changed" list equals the real differen
 previous snapshot and links its patch; docs/diffs/*.patch are up to date; code quoted in a
 README under ```cpp <path> (or c++/cmake) is verbatim in that file; each chapter text stays
 within its word budget; test cases accumulate
-(or are retired under "## Retired tests" with a reason) and carry their chapter tag; and
+(or are retired under "## Retired tests" with a reason) and carry their chapter tag; each
+chapter's steps.md and its tests' step tags follow the rules (tools/steps.py), once any chapter
+has a steps.md; and
 final/ differs from the last chapter only where final/README.md says (once final/mymuduo exists;
 a file of the folders sync-final copies gets sync-final --check's advice). The READMEs are read
 with mdlib, the tools' one Markdown reader.
@@ -20,16 +22,12 @@ import sys
 
 import chapterlib
 import mdlib
+import steps
+from testcases import test_cases
 from chapterlib import README, README_ZH
 
 PATCH_LINK_RE = re.compile(r"docs/diffs/([A-Za-z0-9._-]+\.patch)")
 QUOTE_LANGS = {"cpp", "c++", "cmake"}
-# A test macro, then the name literal (adjacent literals concatenate), then optionally the tags.
-TEST_RE = re.compile(
-    r"\b(TEST_CASE|SCENARIO|TEMPLATE_TEST_CASE|TEMPLATE_LIST_TEST_CASE|TEMPLATE_PRODUCT_TEST_CASE"
-    r"|TEST_CASE_METHOD)\s*\(\s*(?:[\w:<>]+\s*,\s*)?"
-    r"((?:\"(?:[^\"\\\n]|\\.)*\"\s*)+)(?:,\s*((?:\"(?:[^\"\\\n]|\\.)*\"\s*)+))?")
-STRING_RE = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"")
 CH_TAG_RE = re.compile(r"\[ch(\d+)\]", re.I)
 # An exercise's test ships hidden ([.exercise]) and carries [exNN] instead of [chNN], so that
 # "[chNN]" runs the chapter's own tests only and "[exNN]" its exercise tests.
@@ -221,11 +219,7 @@ class Checker:
         for rel in self.repo.files(snap):
             if not (rel.startswith("tests/") and rel.endswith(".cc")):
                 continue
-            src = strip_comments(self.repo.text(snap, rel))
-            for m in TEST_RE.finditer(src):
-                name = "".join(STRING_RE.findall(m.group(2)))
-                tags = "".join(STRING_RE.findall(m.group(3) or ""))
-                line = src.count("\n", 0, m.start()) + 1
+            for name, tags, line in test_cases(self.repo.text(snap, rel)):
                 where = f"{snap.rel}/{rel}"
                 if name in found:
                     other = "{}:{}".format(*found[name][:2])
@@ -369,6 +363,8 @@ class Checker:
         self.patch_names = list(chapterlib.expected_patches(snaps))
         self.chapters = [s for s in snaps if s.num is not None]
         self.check_cmakelists(self.chapters)
+        # Once one chapter is written in steps, every chapter must be (CONTRIBUTING.md, rule 10).
+        uses_steps = any(self.repo.read(s, chapterlib.STEPS) is not None for s in self.chapters)
         prev, prev_tests = None, {}
         for snap in snaps:
             doc = self.readme(snap)
@@ -380,20 +376,13 @@ class Checker:
                 if snap.num is not None:
                     self.check_sections(snap, doc)
             prev_tests = self.check_tests(prev, snap, doc, prev_tests)
+            if snap.num is not None and uses_steps:
+                for where, msg in steps.load(self.repo, snaps, snap)[1]:
+                    self.add(where, msg)
             prev = snap
         self.check_translations(snaps)
         self.problems.extend(chapterlib.patch_problems(self.repo, snaps))
         return snaps
-
-
-def strip_comments(src):
-    """Blank out // and /* */ comments (keeping newlines), leaving string literals alone."""
-    pattern = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'", re.S)
-
-    def repl(m):
-        t = m.group(0)
-        return t if t[0] in "\"'" else re.sub(r"[^\n]", " ", t)
-    return pattern.sub(repl, src)
 
 
 def main():

@@ -15,7 +15,9 @@ explanation before its first `diff --git` line. For each one (or only those of c
      --hidden-only leaves this out, and builds the patched copy with no test file but the
      chapter's exercises_chNN.cc: a fraction of the time (what CTest's solutions.check runs).
 
-Exercise K of chapter NN has the hidden tag [exNN] (K = 1) or [exNN-K]. The scratch copies go to
+Each solution also needs its graded hints, solutions/exK-hints.md, with at least two numbered
+hints (tools/workbench exercise NN K --hint prints them). Exercise K of chapter NN has the hidden
+tag [exNN] (K = 1) or [exNN-K]. The scratch copies go to
 DIR (default: a temporary folder, removed unless --keep). Exit 0 when every solution passes the
 three checks, 1 otherwise.
 """
@@ -30,6 +32,7 @@ import tempfile
 import chapterlib
 
 PATCH_RE = re.compile(r"^ex(\d+)\.patch$")
+HINTS_RE = re.compile(r"^ex(\d+)-hints\.md$")  # read by tools/workbench exercise --hint
 
 
 def tag_of(num, k):
@@ -38,7 +41,9 @@ def tag_of(num, k):
 
 def run(cmd, cwd=None, quiet=True):
     """Runs cmd; returns (exit status, its output)."""
-    r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # errors="replace": a test may print bytes that are not UTF-8 (a file's content, say).
+    r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       errors="replace")
     if not quiet:
         print(r.stdout, end="")
     return r.returncode, r.stdout
@@ -48,7 +53,7 @@ def copy_chapter(src, dst):
     """The chapter's code, tests and build file, without its texts, solutions or build trees."""
     if os.path.exists(dst):
         shutil.rmtree(dst)
-    ignore = shutil.ignore_patterns("README*.md", "solutions", "build", "build-*")
+    ignore = shutil.ignore_patterns("README*.md", "steps.md", "solutions", "build", "build-*")
     shutil.copytree(src, dst, ignore=ignore)
 
 
@@ -172,8 +177,19 @@ def main(argv=None):
             m = PATCH_RE.match(n)
             if m:
                 todo.append((snap, os.path.join(folder, n), int(m.group(1))))
-            else:
-                problems.append((os.path.join(snap.rel, "solutions", n), "not named exK.patch"))
+            elif not HINTS_RE.match(n):
+                problems.append((os.path.join(snap.rel, "solutions", n),
+                                 "not named exK.patch (a solution) or exK-hints.md (its hints)"))
+    for snap, patch, k in todo:  # each solution comes with its graded hints
+        hints = os.path.join(os.path.dirname(patch), f"ex{k}-hints.md")
+        try:
+            with open(hints, encoding="utf-8") as f:
+                count = len(re.findall(r"^\d+\. ", f.read(), re.M))
+        except OSError:
+            count = None
+        if not count or count < 2:
+            problems.append((os.path.relpath(hints, args.root), "needs at least 2 numbered hints"
+                             if count is not None else "missing: every solution has graded hints"))
     for path, msg in problems:
         print(f"{path}: {msg}")
     if not todo:

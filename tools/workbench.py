@@ -1,16 +1,25 @@
 """Build along with the chapters: write chapter NN yourself, in workbench/, against its tests.
 
     tools/workbench start NN [--force]   copy chapter NN-1's mymuduo/ into workbench/mymuduo/
-                                         (chapter 01: an empty folder) and list what NN adds
-    tools/workbench test [NN]            build chapter NN's tests against workbench/mymuduo/,
+                                         (chapter 01: an empty folder), list what NN adds and
+                                         the steps it is written in (the chapter's steps.md)
+    tools/workbench test [NN] [--step K] build chapter NN's tests against workbench/mymuduo/,
                                          run them, print PASS/FAIL and the pitfall each failing
-                                         test guards (docs/pitfalls.md); exit 0 only if all pass
+                                         test guards (docs/pitfalls.md); exit 0 only if all pass.
+                                         --step K: only the tests of steps 1..K (and the
+                                         earlier chapters'), so the chapter goes green in steps
+    tools/workbench exercise NN K [--force] [--hint [H]] [--solution]
+                                         set exercise K of chapter NN up in the workbench (from
+                                         chapter NN's own mymuduo/) and run its hidden tests,
+                                         then the visible ones; --hint prints hints 1..H,
+                                         --solution the reference solution (nothing is built)
     tools/workbench diff [NN] [--stat]   git diff of chapter NN's reference mymuduo/ against yours
 
 NN defaults to the chapter `start` was given. `--dir DIR` uses another workbench folder,
 `--root DIR` another checkout. The build lives in workbench/.build/: a scratch source folder
 holding chapter NN's CMakeLists.txt, a link to workbench/mymuduo/ and a link to the chapter's
-tests/ (no examples, no fuzz targets), configured Debug without sanitizers whatever the rest of
+tests/ (with --step K, copies of the test files of step K's tree, see tools/steps.py; no
+examples, no fuzz targets), configured Debug without sanitizers whatever the rest of
 the tree uses. $CXX and $CMAKE_PREFIX_PATH are honoured as CMake honours them (the latter finds
 Catch2 v3).
 """
@@ -26,6 +35,7 @@ import xml.etree.ElementTree as ET
 
 import chapterlib
 import mdlib
+import steps
 
 STAMP = ".workbench-chapter"  # in the workbench: the chapter `start` was given
 
@@ -46,7 +56,7 @@ def find_chapter(repo, spec, wb):
     if spec is None:
         try:
             with open(os.path.join(wb, STAMP), encoding="utf-8") as f:
-                spec = f.read().strip()
+                spec = (f.read().split() or [""])[0]  # "06", or "06 ex1" for an exercise
         except OSError:
             raise Failure("which chapter? give NN (no workbench started with `start NN` here)")
     m = re.match(r"^(\d{1,2})(-.*)?$", spec)
@@ -72,12 +82,10 @@ def rel_for_display(path):
 
 # ---------------------------------------------------------------------------------------- start
 
-def cmd_start(repo, args, wb):
-    snaps, snap = find_chapter(repo, args.chapter, wb)
-    prev = next((s for s in snaps if s.num == snap.num - 1), None)
-    mine = os.path.join(wb, "mymuduo")
+def clear(wb, force):
+    """Empties the workbench for a new start; refuses, without --force, to drop code in it."""
     if os.path.exists(wb) and os.listdir(wb):
-        if not args.force:
+        if not force:
             raise Failure(f"{rel_for_display(wb)} exists and is not empty: your code would be lost. "
                           "Use --force to replace it, or --dir DIR for another folder")
         for name in ("mymuduo", ".build", STAMP):
@@ -87,6 +95,13 @@ def cmd_start(repo, args, wb):
             elif os.path.lexists(p):
                 os.remove(p)
     os.makedirs(wb, exist_ok=True)
+
+
+def cmd_start(repo, args, wb):
+    snaps, snap = find_chapter(repo, args.chapter, wb)
+    prev = next((s for s in snaps if s.num == snap.num - 1), None)
+    mine = os.path.join(wb, "mymuduo")
+    clear(wb, args.force)
     if prev is None:
         os.makedirs(mine)
     else:
@@ -111,11 +126,20 @@ def cmd_start(repo, args, wb):
         for p, st in tests:
             print(f"  {st:8} {p}")
     me = "tools/workbench" + (f" --dir {rel_for_display(wb)}" if args.dir else "")
+    plan, problems = steps.load(repo, snaps, snap)
+    if plan is not None and not problems:
+        print(f"\nStep by step ({snap.rel}/{chapterlib.STEPS}); each step ends green:")
+        for st in plan.steps:
+            files = ", ".join(os.path.basename(p) for p, _, _ in st.writes) or "tests only"
+            print(f"  {st.num}. {st.title} — {files}")
+        test_line = f"{me} test {snap.num:02d} --step 1   (then --step 2 ...; without --step: all)"
+    else:
+        test_line = f"{me} test {snap.num:02d}"
     print(f"""
 Next:
   read      {snap.rel}/README.md (Concepts, Walk-through, Pitfalls)
   write     the files above in {rel_for_display(mine)}/
-  test      {me} test {snap.num:02d}
+  test      {test_line}
   compare   {me} diff {snap.num:02d} --stat""")
     return 0
 
@@ -209,8 +233,10 @@ def print_missing(repo, snap, mine):
             print(f"  mymuduo/{p}")
 
 
-def cmd_test(repo, args, wb):
-    _, snap = find_chapter(repo, args.chapter, wb)
+def prepare(repo, snap, wb, args, tests_tree=None):
+    """Configures and builds chapter snap's test binary against the workbench's mymuduo/.
+    tests_tree: {path: source} for a step's tests/ (None: the chapter's tests/ as they are).
+    Returns (build folder, target, shown paths), or None when the build failed (said why)."""
     mine = os.path.realpath(os.path.join(wb, "mymuduo"))
     if not os.path.isdir(mine):
         raise Failure(f"no {rel_for_display(mine)}/: run `tools/workbench start {snap.num:02d}` first")
@@ -218,7 +244,7 @@ def cmd_test(repo, args, wb):
     if not any(f.endswith(".cc") for _, _, files in os.walk(mine) for f in files):
         print(f"BUILD FAILED: {rel_for_display(mine)}/ has no .cc file yet, so there is no library to test.")
         print_missing(repo, snap, mine)
-        return 1
+        return None
     scratch = os.path.join(os.path.realpath(wb), ".build")
     src = os.path.join(scratch, "src", snap.name)  # the folder name gives the targets' chNN_ prefix
     build = os.path.join(scratch, f"build-{snap.num:02d}")
@@ -227,7 +253,22 @@ def cmd_test(repo, args, wb):
         f.write("*\n")
     copy_if_changed(repo.path(snap, "CMakeLists.txt"), os.path.join(src, "CMakeLists.txt"))
     ensure_link(os.path.join(src, "mymuduo"), mine)
-    ensure_link(os.path.join(src, "tests"), repo.path(snap, "tests"))
+    tests = os.path.join(src, "tests")
+    if tests_tree is None:
+        ensure_link(tests, repo.path(snap, "tests"))
+    else:  # copies of the step's test files: a file that changes between steps is rebuilt
+        if os.path.islink(tests) or os.path.isfile(tests):
+            os.remove(tests)
+        os.makedirs(tests, exist_ok=True)
+        wanted = {p[len("tests/"):]: t for p, t in tests_tree.items()}
+        for dirpath, _, files in os.walk(tests):
+            for f in files:
+                rel = os.path.relpath(os.path.join(dirpath, f), tests).replace(os.sep, "/")
+                if rel not in wanted:
+                    os.remove(os.path.join(dirpath, f))
+        for rel, origin in wanted.items():
+            os.makedirs(os.path.dirname(os.path.join(tests, rel)), exist_ok=True)
+            copy_if_changed(origin, os.path.join(tests, rel))
     for extra in ("examples", "fuzz"):  # the chapter's tests only
         p = os.path.join(src, extra)
         if os.path.lexists(p):
@@ -270,7 +311,33 @@ def cmd_test(repo, args, wb):
         print("\n".join(first_errors(bld.stdout, shown)))
         print_missing(repo, snap, mine)
         print(f"\nThe full log: cmake --build {rel_for_display(build)} --target {tag}_tests")
+        return None
+    return build, f"{tag}_tests", shown
+
+
+def step_plan(repo, snaps, snap):
+    plan, problems = steps.load(repo, snaps, snap)
+    if plan is None or problems:
+        where = "; ".join(f"{p}: {m}" for p, m in problems[:3])
+        raise Failure(f"chapter {snap.num:02d} has no usable steps.md ({where})")
+    return plan
+
+
+def cmd_test(repo, args, wb):
+    snaps, snap = find_chapter(repo, args.chapter, wb)
+    plan, tests_tree = None, None
+    if args.step is not None:
+        plan = step_plan(repo, snaps, snap)
+        if not 1 <= args.step <= plan.count:
+            raise Failure(f"chapter {snap.num:02d} has steps 1 .. {plan.count}")
+        tests_tree = steps.tree(repo, plan, args.step, "tests")
+        s = plan.steps[args.step - 1]
+        print(f"Step {s.num} of {plan.count}: {s.title} (and the steps before it)")
+    built = prepare(repo, snap, wb, args, tests_tree)
+    if built is None:
         return 1
+    build, target, shown = built
+    tag = f"ch{snap.num:02d}"
 
     junit = os.path.join(build, "workbench-junit.xml")
     if os.path.exists(junit):
@@ -309,10 +376,136 @@ def cmd_test(repo, args, wb):
             print("  " + line)
         for pitfall, effect in index.get(bare, []):
             print(f"  guards the pitfall: {pitfall}\n    what goes wrong: {effect}")
-        print(f"  rerun: {rel_for_display(os.path.join(build, tag + '_tests'))} {quote(bare)}")
-    print(f"\n{len(results) - len(failed)} of {len(results)} tests of chapter {snap.num:02d} pass"
+        print(f"  rerun: {rel_for_display(os.path.join(build, target))} {quote(bare)}")
+    scope = f"chapter {snap.num:02d}" if plan is None else f"chapter {snap.num:02d} up to step {args.step}"
+    print(f"\n{len(results) - len(failed)} of {len(results)} tests of {scope} pass"
           + ("." if not failed else f"; {len(failed)} fail."))
+    if plan is not None and not failed and results:
+        me = "tools/workbench" + (f" --dir {rel_for_display(wb)}" if args.dir else "")
+        if args.step < plan.count:
+            nxt = plan.steps[args.step]
+            print(f"Next: step {nxt.num}, {nxt.title} ({snap.rel}/{chapterlib.STEPS}), then "
+                  f"`{me} test {snap.num:02d} --step {nxt.num}`")
+        else:
+            print(f"That was the last step: `{me} test {snap.num:02d}` runs the chapter's tests as they are.")
     return 0 if results and not failed else 1
+
+
+# ------------------------------------------------------------------------------------- exercise
+
+def exercise_text(repo, snap, k):
+    """Exercise k of the chapter README's Exercises section, as written, or None."""
+    text = repo.text(snap, chapterlib.README) or ""
+    m = re.search(r"^## Exercises[^\n]*\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    if not m:
+        return None
+    items = re.split(r"^(?=\d+\. )", m.group(1), flags=re.M)
+    for item in items:
+        if item.startswith(f"{k}. "):
+            return item.rstrip()
+    return None
+
+
+def hidden_tag(num, k):
+    return f"[ex{num:02d}]" if k == 1 else f"[ex{num:02d}-{k}]"
+
+
+def hints(repo, snap, k):
+    """The numbered hints of solutions/exK-hints.md: [text of hint 1, hint 2, ...]."""
+    text = repo.text(snap, f"{chapterlib.OWN_DIR}ex{k}-hints.md")
+    if text is None:
+        return []
+    out = []
+    for line in text.splitlines():
+        if re.match(r"^\d+\. ", line):
+            out.append(line)
+        elif out and (line.startswith("   ") or not line.strip()):
+            out[-1] += "\n" + line
+    return [h.rstrip() for h in out]
+
+
+def cmd_exercise(repo, args, wb):
+    snaps, snap = find_chapter(repo, args.chapter, wb)
+    k = args.number
+    text = exercise_text(repo, snap, k)
+    if text is None:
+        raise Failure(f"chapter {snap.num:02d} has no exercise {k} (see {snap.rel}/README.md, Exercises)")
+    patch = f"{chapterlib.OWN_DIR}ex{k}.patch"
+    me = "tools/workbench" + (f" --dir {rel_for_display(wb)}" if args.dir else "")
+    if args.hint is not None:
+        found = hints(repo, snap, k)
+        if not found:
+            raise Failure(f"exercise {k} of chapter {snap.num:02d} has no hints")
+        upto = max(1, min(args.hint, len(found)))
+        print(f"Chapter {snap.num:02d}, exercise {k}: hints 1 .. {upto} of {len(found)}\n")
+        print("\n".join(found[:upto]))
+        if upto < len(found):
+            print(f"\nThe next one: {me} exercise {snap.num:02d} {k} --hint {upto + 1}")
+        else:
+            print(f"\nNo more hints; the reference solution: {me} exercise {snap.num:02d} {k} --solution")
+        return 0
+    if args.solution:
+        data = repo.text(snap, patch)
+        if data is None:
+            raise Failure(f"exercise {k} of chapter {snap.num:02d} has no reference solution")
+        print(f"{snap.rel}/{patch}: one way to solve it (apply it to a copy of the chapter with "
+              "`git apply`, see docs/exercises.md)\n")
+        sys.stdout.write(data)
+        return 0
+
+    hidden = hidden_tag(snap.num, k)
+    tests_file = repo.text(snap, f"tests/exercises_ch{snap.num:02d}.cc") or ""
+    if hidden not in tests_file:
+        print(text)
+        print(f"\nThis exercise has no hidden tests: the text above says how to check it.")
+        return 0
+    stamp = f"{snap.num:02d} ex{k}"
+    try:
+        with open(os.path.join(wb, STAMP), encoding="utf-8") as f:
+            current = f.read().strip()
+    except OSError:
+        current = None
+    mine = os.path.join(wb, "mymuduo")
+    if current != stamp or args.force:
+        clear(wb, args.force)
+        shutil.copytree(repo.path(snap, "mymuduo"), mine, symlinks=True)
+        with open(os.path.join(wb, STAMP), "w", encoding="utf-8") as f:
+            f.write(stamp + "\n")
+        print(f"{rel_for_display(mine)}/ holds chapter {snap.name}'s mymuduo/: do the exercise there.\n")
+        print(text)
+        print(f"""
+This command, run now and after each change, builds the chapter's tests against your code and
+runs the exercise's hidden tests ({hidden}), then, once they pass, every visible test.
+  hints      {me} exercise {snap.num:02d} {k} --hint 1
+  solution   {me} exercise {snap.num:02d} {k} --solution
+  your diff  {me} diff {snap.num:02d}
+""")
+    built = prepare(repo, snap, wb, args)
+    if built is None:
+        return 1
+    build, target, shown = built
+    out = run([os.path.join(build, target), hidden], cwd=build)
+    lines = out.stdout.splitlines()
+    summary = next((l for l in reversed(lines) if l.startswith(("All tests passed", "test cases:"))), "")
+    if out.returncode != 0:
+        print(f"\nThe hidden tests {hidden} do not pass yet:")
+        for line in failure_reason(out.stdout):
+            for scratch, real in shown:
+                line = line.replace(scratch, real)
+            print("  " + line)
+        print(f"\n  all of it: {rel_for_display(os.path.join(build, target))} {quote(hidden)}")
+        print(f"  stuck?    {me} exercise {snap.num:02d} {k} --hint 1")
+        return 1
+    print(f"\nThe hidden tests {hidden} pass ({summary}). Now the visible tests ...", flush=True)
+    ct = run(["ctest", "--test-dir", build, "-j", str(args.jobs)])
+    tail = [l for l in ct.stdout.splitlines() if "tests passed" in l or "Failed" in l or "***" in l]
+    print("\n".join("  " + l for l in tail[-12:]))
+    if ct.returncode != 0:
+        print("Your change breaks visible tests (above): the exercise is done when both pass.")
+        return 1
+    print(f"Done: exercise {k} of chapter {snap.num:02d} passes its hidden tests, and nothing else broke.\n"
+          f"Compare with the reference: {me} exercise {snap.num:02d} {k} --solution")
+    return 0
 
 
 def quote(s):
@@ -360,7 +553,16 @@ def main():
     p.add_argument("--force", action="store_true", help="replace an existing workbench")
     p = sub.add_parser("test", help="build and run chapter NN's tests against the workbench")
     p.add_argument("chapter", nargs="?")
+    p.add_argument("--step", type=int, help="only the tests of steps 1 .. K (the chapter's steps.md)")
     p.add_argument("--dir", default=argparse.SUPPRESS, help="the workbench folder")
+    p.add_argument("-j", "--jobs", type=int, default=2)
+    p = sub.add_parser("exercise", help="do exercise K of chapter NN against its hidden tests")
+    p.add_argument("chapter")
+    p.add_argument("number", type=int)
+    p.add_argument("--dir", default=argparse.SUPPRESS, help="the workbench folder")
+    p.add_argument("--force", action="store_true", help="start the exercise afresh")
+    p.add_argument("--hint", type=int, nargs="?", const=1, metavar="K", help="print hints 1 .. K")
+    p.add_argument("--solution", action="store_true", help="print the reference solution")
     p.add_argument("-j", "--jobs", type=int, default=2)
     p = sub.add_parser("diff", help="the workbench's mymuduo/ against chapter NN's")
     p.add_argument("chapter", nargs="?")
@@ -370,7 +572,8 @@ def main():
     repo = chapterlib.Repo(args.root)
     wb = os.path.abspath(args.dir) if args.dir else os.path.join(repo.root, "workbench")
     try:
-        return {"start": cmd_start, "test": cmd_test, "diff": cmd_diff}[args.command](repo, args, wb)
+        return {"start": cmd_start, "test": cmd_test, "exercise": cmd_exercise,
+                "diff": cmd_diff}[args.command](repo, args, wb)
     except Failure as e:
         print(f"tools/workbench: {e}", file=sys.stderr)
         return 2

@@ -1,10 +1,12 @@
 // libFuzzer target for the whole server: an HttpServer in a loop thread of its own, and for
 // every input one loopback connection that sends the input in packets, shuts down its writing
-// half and reads until the server closes. What it checks:
+// half and reads until the server closes. Paths under /f/ are a StaticFileHandler's, over a
+// small tree made at start (a small file, one large enough for sendfile(), a dotfile, an
+// absolute symlink), so that Range and the conditional headers reach real files. What it checks:
 //   - the server closes every connection within a bounded time after the client's EOF: every
 //     complete request answered, an incomplete one dropped (a hang aborts);
-//   - what comes back is a sequence of HTTP/1.1 responses, each with a status line and, when
-//     it has a body, a Content-Length that frames it;
+//   - what comes back is a sequence of HTTP/1.1 responses, each with a status line, a Date and
+//     a Server, and, when it has a body, a Content-Length that frames it;
 //   - and, with the sanitizers of a fuzz build, no memory error or undefined behaviour anywhere
 //     on the server's path (parser, server, connection, buffers).
 //
@@ -15,6 +17,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -24,20 +27,24 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/http/HttpRequest.h"
 #include "mymuduo/http/HttpResponse.h"
 #include "mymuduo/http/HttpServer.h"
+#include "mymuduo/http/StaticFileHandler.h"
 #include "mymuduo/net/EventLoop.h"
 #include "mymuduo/net/InetAddress.h"
 
 using mymuduo::http::HttpRequest;
 using mymuduo::http::HttpResponse;
 using mymuduo::http::HttpServer;
+using mymuduo::http::StaticFileHandler;
 using mymuduo::net::EventLoop;
 
 namespace {
@@ -50,6 +57,46 @@ void check(bool ok, const char* what, const std::string& output) {
   }
 }
 
+// The files under /f/, made once and removed at exit (paths in creation order).
+std::vector<std::string>& scratchPaths() {
+  static std::vector<std::string> paths;
+  return paths;
+}
+
+void removeScratchTree() {
+  for (auto it = scratchPaths().rbegin(); it != scratchPaths().rend(); ++it) {
+    if (::unlink(it->c_str()) != 0) ::rmdir(it->c_str());
+  }
+}
+
+/// <tmp>/f/a.txt (100 bytes), f/big.bin (40 KiB: over the inline limit), f/.hidden,
+/// f/sub/index.html, f/abs -> <tmp>/f/a.txt. Returns <tmp>.
+std::string makeScratchTree() {
+  char tmpl[] = "/tmp/mymuduo-fuzz-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) std::abort();
+  const std::string root = tmpl;
+  auto& paths = scratchPaths();
+  paths.push_back(root);
+  auto dir = [&paths](const std::string& path) {
+    if (::mkdir(path.c_str(), 0755) != 0) std::abort();
+    paths.push_back(path);
+  };
+  auto file = [&paths](const std::string& path, const std::string& content) {
+    std::ofstream(path, std::ios::binary) << content;
+    paths.push_back(path);
+  };
+  dir(root + "/f");
+  dir(root + "/f/sub");
+  file(root + "/f/a.txt", std::string(100, 'a'));
+  file(root + "/f/big.bin", std::string(40 * 1024, 'b'));
+  file(root + "/f/.hidden", "hidden\n");
+  file(root + "/f/sub/index.html", "<p>index</p>\n");
+  if (::symlink((root + "/f/a.txt").c_str(), (root + "/f/abs").c_str()) != 0) std::abort();
+  paths.push_back(root + "/f/abs");
+  std::atexit(removeScratchTree);
+  return root;
+}
+
 // The server lives for the whole process: started on the first input, never stopped (a
 // fuzzing process ends with exit(), and the loop thread with it).
 uint16_t serverPort() {
@@ -57,10 +104,18 @@ uint16_t serverPort() {
     mymuduo::Logger::setLogLevel(mymuduo::Logger::WARN);  // one INFO line per connection is noise
     std::promise<uint16_t> ready;
     std::thread([&ready] {
+      StaticFileHandler::Options options;
+      options.mimeTypesFile.clear();
+      StaticFileHandler files(makeScratchTree(), options);
       EventLoop loop;
       HttpServer server(&loop, mymuduo::net::InetAddress(0, true), "fuzz");
       server.setIdleTimeout(2.0);
-      server.setHttpCallback([](const HttpRequest& request, HttpResponse* response) {
+      server.setHttpCallback([&files](const HttpRequest& request, HttpResponse* response) {
+        if (request.path().compare(0, 3, "/f/") == 0) {
+          files(request, response);
+          response->addHeader("X-Method", request.methodString());
+          return;
+        }
         response->setStatusCode(HttpResponse::k200Ok);
         response->setContentType("text/plain");
         // Tells checkResponses() which answers are to HEAD, and so have no body.
@@ -84,7 +139,7 @@ uint16_t serverPort() {
 }
 
 // "HTTP/1.1 ddd ...\r\n" headers "\r\n" [body of Content-Length bytes], repeated. An answer to
-// HEAD has a Content-Length and no body.
+// HEAD has a Content-Length and no body; a 304 has neither.
 void checkResponses(const std::string& out) {
   size_t pos = 0;
   while (pos < out.size()) {
@@ -100,12 +155,15 @@ void checkResponses(const std::string& out) {
     const int status = std::atoi(head.c_str() + 9);
     pos = end + 4;
     const size_t cl = head.find("\r\nContent-Length: ");
-    if (status < 200 || status == 204) {
-      check(cl == std::string::npos, "a 1xx or 204 with a Content-Length", out);
+    if (status >= 200) {  // not on the fixed "100 Continue"
+      check(head.find("\r\nDate: ") != std::string::npos, "a response without Date", out);
+      check(head.find("\r\nServer: ") != std::string::npos, "a response without Server", out);
+    }
+    if (status < 200 || status == 204 || status == 304) {
+      check(cl == std::string::npos, "a 1xx, 204 or 304 with a Content-Length", out);
       continue;
     }
     check(cl != std::string::npos, "a response without Content-Length", out);
-    check(head.find("\r\nDate: ") != std::string::npos, "a response without Date", out);
     const auto length = static_cast<size_t>(std::strtoull(head.c_str() + cl + 18, nullptr, 10));
     // The body, unless this answered a HEAD (the callback names the method in X-Method; the
     // server's own error answers always carry their body).

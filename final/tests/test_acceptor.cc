@@ -8,10 +8,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <csignal>
 #include <cstring>
 #include <fstream>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,27 +68,7 @@ char processState(pid_t pid) {
 
 }  // namespace
 
-TEST_CASE("InetAddress parses dotted decimal and rejects anything else", "[ch05][inetaddress]") {
-  CHECK(InetAddress("127.0.0.1", 8000).toIpPort() == "127.0.0.1:8000");
-  CHECK(InetAddress("10.1.2.3", 0).toIp() == "10.1.2.3");
-  CHECK(InetAddress(8000).toIpPort() == "0.0.0.0:8000");
-  CHECK(InetAddress(8000, true).toIpPort() == "127.0.0.1:8000");
-  CHECK(InetAddress(65535).port() == 65535);
-  for (const char* bad : {"", "localhost", "256.0.0.1", "1.2.3", "1.2.3.4.5", "0x7f.0.0.1"}) {
-    INFO("ip '" << bad << "'");
-    CHECK_THROWS_AS(InetAddress(bad, 80), std::invalid_argument);
-  }
-}
-
-TEST_CASE("creating a socket makes the process ignore SIGPIPE", "[ch05][socket]") {
-  int fd = sockets::createNonblockingOrDie();
-  struct sigaction current;
-  REQUIRE(::sigaction(SIGPIPE, nullptr, &current) == 0);
-  CHECK(current.sa_handler == SIG_IGN);
-  sockets::close(fd);
-}
-
-TEST_CASE("an Acceptor on port 0 accepts and reports the peer", "[ch05][acceptor]") {
+TEST_CASE("an Acceptor on port 0 accepts and reports the peer", "[ch05][s3][acceptor]") {
   EventLoop loop;
   Acceptor acceptor(&loop, InetAddress(0, true), false);
   int accepted = -1;
@@ -119,7 +97,7 @@ TEST_CASE("an Acceptor on port 0 accepts and reports the peer", "[ch05][acceptor
   ::close(client);
 }
 
-TEST_CASE("SO_REUSEPORT is set only when asked for", "[ch05][acceptor]") {
+TEST_CASE("SO_REUSEPORT is set only when asked for", "[ch05][s3][acceptor]") {
   testutil::ChildResult shared = testutil::runInChild([] {
     EventLoop loop;
     Acceptor first(&loop, InetAddress(0, true), true);
@@ -140,7 +118,8 @@ TEST_CASE("SO_REUSEPORT is set only when asked for", "[ch05][acceptor]") {
   CHECK(exclusive.output.find("bindOrDie") != std::string::npos);
 }
 
-TEST_CASE("out of fds (EMFILE) the acceptor neither spins nor stops serving", "[ch05][acceptor]") {
+TEST_CASE("out of fds (EMFILE) the acceptor neither spins nor stops serving",
+          "[ch05][s3][acceptor]") {
   int toParent[2];
   int toChild[2];
   REQUIRE(::pipe(toParent) == 0);
@@ -233,7 +212,7 @@ TEST_CASE("out of fds (EMFILE) the acceptor neither spins nor stops serving", "[
 }
 
 TEST_CASE("out of fds with no spare fd the acceptor pauses instead of spinning",
-          "[ch05][acceptor]") {
+          "[ch05][s3][acceptor]") {
   int toParent[2];
   int toChild[2];
   REQUIRE(::pipe(toParent) == 0);
@@ -323,4 +302,34 @@ TEST_CASE("out of fds with no spare fd the acceptor pauses instead of spinning",
   CHECK(greeted == kClients);
   CHECK(lateResult == "ok\n");
   CHECK(WIFEXITED(status));
+}
+
+TEST_CASE("an Acceptor listens on ::1 and reports an IPv6 peer", "[ch05][s3][acceptor]") {
+  EventLoop loop;
+  Acceptor acceptor(&loop, InetAddress(0, true, true), false);
+  int accepted = -1;
+  InetAddress peer;
+  acceptor.setNewConnectionCallback([&](int fd, const InetAddress& peerAddr) {
+    accepted = fd;
+    peer = peerAddr;
+    loop.quit();
+  });
+  acceptor.listen();
+  InetAddress listening = acceptor.listenAddress();
+  REQUIRE(listening.family() == AF_INET6);
+  REQUIRE(listening.port() != 0);
+
+  int client = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(client >= 0);
+  InetAddress server("::1", listening.port());
+  REQUIRE(::connect(client, server.getSockAddr(), sizeof(struct sockaddr_in6)) == 0);
+  loop.loop();
+  REQUIRE(accepted >= 0);
+  InetAddress clientAddr(sockets::getLocalAddr(client));
+  CHECK(peer.family() == AF_INET6);
+  CHECK(peer.toIp() == "::1");
+  CHECK(peer.toIpPort() == clientAddr.toIpPort());
+  CHECK(InetAddress(sockets::getLocalAddr(accepted)).toIpPort() == listening.toIpPort());
+  ::close(accepted);
+  ::close(client);
 }

@@ -1,23 +1,11 @@
-// StaticFileHandler: the path helpers alone, then real requests over sockets to an HttpServer
-// serving a scratch root. Next to the root lie files that must never come out of it.
-#include <fcntl.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
+// StaticFileHandler over HTTP: real requests over sockets to an HttpServer serving a scratch root
+// (testutil::ScratchRoot). Next to the root lie files that must never come out of it. The path
+// helpers and openBeneath() alone are tested in test_file_paths.cc.
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <cerrno>
-#include <cstddef>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <ctime>
-#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -25,97 +13,21 @@
 
 #include "HttpTestUtil.h"
 #include "TestUtil.h"
-#include "mymuduo/http/HttpRequest.h"
-#include "mymuduo/http/HttpResponse.h"
 #include "mymuduo/http/HttpServer.h"
 #include "mymuduo/http/StaticFileHandler.h"
-#include "mymuduo/http/StaticFileUtil.h"
-#include "mymuduo/net/EventLoop.h"
-#include "mymuduo/net/InetAddress.h"
 
-using mymuduo::http::HttpRequest;
-using mymuduo::http::HttpResponse;
 using mymuduo::http::HttpServer;
 using mymuduo::http::StaticFileHandler;
 using testutil::Client;
 using testutil::HttpTestServer;
+using testutil::kOutside;
+using testutil::makeDir;
+using testutil::makeSymlink;
 using testutil::Response;
+using testutil::ScratchRoot;
+using testutil::writeFile;
 
 namespace {
-
-// ---- the scratch tree ----------------------------------------------------------------------
-
-const char kOutside[] = "OUTSIDE: must never be served";
-
-void writeFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  if (!out) throw std::runtime_error("cannot write " + path);
-}
-
-void makeDir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0755) != 0) throw std::runtime_error("mkdir " + path);
-}
-
-void makeSymlink(const std::string& target, const std::string& path) {
-  if (::symlink(target.c_str(), path.c_str()) != 0) throw std::runtime_error("symlink " + path);
-}
-
-/// base/            (removed by the destructor)
-///   secret         outside the root
-///   www-private/   a sibling whose name starts with the root's: a prefix check without
-///     secret       its trailing '/' takes it for part of the root
-///   www/           the root
-///     secret       the root's own "secret": what /../secret means (dot segments stop at /)
-///     hello.txt    mtime fixed to 784111777 (Sun, 06 Nov 1994 08:49:37 GMT)
-///     notes.md, data.bin (300 KiB), fifo
-///     sub/index.html
-///     list/        no index.html: "a b.txt", "<x>&.txt", "x:y", dir2/
-///     inside-link -> hello.txt          allowed: stays inside
-///     link-file   -> ../secret          out, relative
-///     link-dir    -> ..                 out, a directory
-///     abs-link    -> <base>/secret      out, absolute
-///     sibling     -> ../www-private/secret
-///     evil-index/index.html -> ../../secret   an index that leads out
-struct ScratchRoot {
-  ScratchRoot() {
-    char tmpl[] = "/tmp/mymuduo-files-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp");
-    base = tmpl;
-    root = base + "/www";
-    writeFile(base + "/secret", kOutside);
-    makeDir(base + "/www-private");
-    writeFile(base + "/www-private/secret", kOutside);
-    makeDir(root);
-    writeFile(root + "/secret", "the root's own secret file\n");
-    writeFile(root + "/hello.txt", "hello, world\n");
-    struct timespec times[2] = {{784111777, 0}, {784111777, 0}};
-    ::utimensat(AT_FDCWD, (root + "/hello.txt").c_str(), times, 0);
-    writeFile(root + "/notes.md", "# Notes\n");
-    writeFile(root + "/data.bin", testutil::pattern(300 * 1024));
-    if (::mkfifo((root + "/fifo").c_str(), 0644) != 0) throw std::runtime_error("mkfifo");
-    makeDir(root + "/sub");
-    writeFile(root + "/sub/index.html", "<p>sub index</p>\n");
-    makeDir(root + "/list");
-    writeFile(root + "/list/a b.txt", "a b\n");
-    writeFile(root + "/list/<x>&.txt", "x\n");
-    writeFile(root + "/list/x:y", "xy\n");
-    makeDir(root + "/list/dir2");
-    makeSymlink("hello.txt", root + "/inside-link");
-    makeSymlink("../secret", root + "/link-file");
-    makeSymlink("..", root + "/link-dir");
-    makeSymlink(base + "/secret", root + "/abs-link");
-    makeSymlink("../www-private/secret", root + "/sibling");
-    makeDir(root + "/evil-index");
-    makeSymlink("../../secret", root + "/evil-index/index.html");
-  }
-  ~ScratchRoot() {
-    std::string cmd = "rm -rf '" + base + "'";
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", base.c_str());
-  }
-  std::string base;
-  std::string root;
-};
 
 // ---- a server and a client -----------------------------------------------------------------
 
@@ -176,160 +88,12 @@ void checkConfinement(StaticFileHandler::Confinement confinement) {
   CHECK(inside.body == "hello, world\n");
 }
 
-/// Makes openat2 fail with `err` in this process from now on, as a container's seccomp profile
-/// may; for a forked child. False when the kernel refuses the filter. It checks no
-/// architecture: the tests make native system calls only.
-bool blockOpenat2(int err) {
-  auto stmt = [](uint32_t code, uint32_t k) {
-    return sock_filter{static_cast<uint16_t>(code), 0, 0, k};
-  };
-  sock_filter filter[] = {
-      stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-      sock_filter{BPF_JMP | BPF_JEQ | BPF_K, 0, 1, SYS_openat2},  // not openat2: skip one
-      stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (static_cast<uint32_t>(err) & SECCOMP_RET_DATA)),
-      stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  sock_fprog program = {static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
-  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
-         ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) == 0;
-}
-
-/// What `handler` makes of a few paths, one line each: the file's content or the error, then
-/// the status of a GET.
-std::string describeLookups(const StaticFileHandler& handler) {
-  std::string out;
-  for (const char* relative : {"hello.txt", "inside-link", "sub/index.html", "link-file",
-                               "link-dir/secret", "abs-link", "sibling", "../secret"}) {
-    out += relative;
-    errno = 0;
-    int fd = handler.openBeneath(relative, O_RDONLY);
-    if (fd >= 0) {
-      char buf[64] = {};
-      ssize_t n = ::read(fd, buf, sizeof buf - 1);
-      ::close(fd);
-      out += ": " + std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
-    } else {
-      out += errno == EXDEV || errno == ELOOP ? ": refused\n"
-                                              : ": " + std::string(std::strerror(errno)) + "\n";
-    }
-  }
-  for (const char* target : {"/hello.txt", "/", "/list/", "/link-file", "/evil-index/"}) {
-    HttpRequest request;
-    request.setMethod("GET");
-    request.setPath(target);
-    HttpResponse response(false);
-    handler(request, &response);
-    out += std::string("GET ") + target + ": " + std::to_string(response.statusCode()) + "\n";
-  }
-  return out;
-}
-
 }  // namespace
-
-// ---- the pure helpers ----------------------------------------------------------------------
-
-TEST_CASE("percentDecode decodes %XX and refuses bad escapes and NUL", "[ch13][http][files]") {
-  using mymuduo::http::percentDecode;
-  std::string out;
-  CHECK(percentDecode("/a%20b/%2e%2E%2F", &out));
-  CHECK(out == "/a b/../");
-  CHECK(percentDecode("/a+b", &out));
-  CHECK(out == "/a+b");  // '+' is a space only in form data
-  CHECK(percentDecode("%252e", &out));
-  CHECK(out == "%2e");  // decoded once, never twice
-  CHECK(percentDecode("%c3%a9", &out));
-  CHECK(out == "\xc3\xa9");
-  CHECK_FALSE(percentDecode("/a%00b", &out));
-  CHECK_FALSE(percentDecode("/a%", &out));
-  CHECK_FALSE(percentDecode("/a%2", &out));
-  CHECK_FALSE(percentDecode("/a%zz", &out));
-  CHECK_FALSE(percentDecode("/a%2g", &out));
-  CHECK_FALSE(percentDecode(std::string("/a\0b", 4), &out));
-}
-
-TEST_CASE("removeDotSegments never climbs above the root", "[ch13][http][files]") {
-  using mymuduo::http::removeDotSegments;
-  CHECK(removeDotSegments("/") == "/");
-  CHECK(removeDotSegments("") == "/");
-  CHECK(removeDotSegments("/a/b/c") == "/a/b/c");
-  CHECK(removeDotSegments("/a/./b") == "/a/b");
-  CHECK(removeDotSegments("/a/b/../c") == "/a/c");
-  CHECK(removeDotSegments("/..") == "/");
-  CHECK(removeDotSegments("/../secret") == "/secret");
-  CHECK(removeDotSegments("/a/../../secret") == "/secret");
-  CHECK(removeDotSegments("/../../../../etc/passwd") == "/etc/passwd");
-  CHECK(removeDotSegments("/a/") == "/a/");
-  CHECK(removeDotSegments("/a/.") == "/a/");
-  CHECK(removeDotSegments("/a/b/..") == "/a/");
-  CHECK(removeDotSegments("//evil.example/x") == "/evil.example/x");
-  CHECK(removeDotSegments("/a//b///") == "/a/b/");
-  CHECK(removeDotSegments("/...") == "/...");  // a name, not a dot segment
-  CHECK(removeDotSegments("/..a/b..") == "/..a/b..");
-}
-
-TEST_CASE("percentEncode and htmlEscape make names safe in a listing", "[ch13][http][files]") {
-  using mymuduo::http::htmlEscape;
-  using mymuduo::http::percentEncode;
-  CHECK(percentEncode("a b/c~d.e-f_g", true) == "a%20b/c~d.e-f_g");
-  CHECK(percentEncode("a b/c", false) == "a%20b%2Fc");
-  CHECK(percentEncode("x:y?#%\"<", false) == "x%3Ay%3F%23%25%22%3C");
-  CHECK(percentEncode("\xc3\xa9", false) == "%C3%A9");
-  CHECK(htmlEscape("<a href='x'>&\"</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
-}
-
-TEST_CASE("mimeTypeForPath maps extensions and gives text a charset", "[ch13][http][files]") {
-  using mymuduo::http::mimeTypeForPath;
-  CHECK(std::string(mimeTypeForPath("/a/index.html")) == "text/html; charset=utf-8");
-  CHECK(std::string(mimeTypeForPath("/README.md")) == "text/markdown; charset=utf-8");
-  CHECK(std::string(mimeTypeForPath("/x.TXT")) == "text/plain; charset=utf-8");
-  CHECK(std::string(mimeTypeForPath("/s.css")) == "text/css; charset=utf-8");
-  CHECK(std::string(mimeTypeForPath("/app.js")) == "text/javascript; charset=utf-8");
-  CHECK(std::string(mimeTypeForPath("/d.json")) == "application/json");
-  CHECK(std::string(mimeTypeForPath("/i.svg")) == "image/svg+xml");
-  CHECK(std::string(mimeTypeForPath("/net/Buffer.cc")) == "text/plain; charset=utf-8");
-  CHECK(std::string(mimeTypeForPath("/net/Buffer.h")) == "text/plain; charset=utf-8");
-  CHECK(std::string(mimeTypeForPath("/i.PNG")) == "image/png");
-  CHECK(std::string(mimeTypeForPath("/i.jpeg")) == "image/jpeg");
-  CHECK(std::string(mimeTypeForPath("/m.wasm")) == "application/wasm");
-  CHECK(std::string(mimeTypeForPath("/archive.tar.gz")) == "application/octet-stream");
-  CHECK(std::string(mimeTypeForPath("/.bashrc")) == "application/octet-stream");
-  CHECK(std::string(mimeTypeForPath("/dir.md/file")) == "application/octet-stream");
-  CHECK(std::string(mimeTypeForPath("/Makefile")) == "application/octet-stream");
-}
-
-TEST_CASE("StaticFileHandler refuses a root that is not a directory", "[ch13][http][files]") {
-  ScratchRoot scratch;
-  CHECK_THROWS_AS(StaticFileHandler(scratch.root + "/hello.txt"), std::runtime_error);
-  CHECK_THROWS_AS(StaticFileHandler(scratch.root + "/missing"), std::runtime_error);
-  CHECK_NOTHROW(StaticFileHandler(scratch.root));
-}
-
-TEST_CASE("openBeneath opens inside the root and refuses every way out", "[ch13][http][files]") {
-  ScratchRoot scratch;
-  for (auto confinement : {StaticFileHandler::kAuto, StaticFileHandler::kRealpath}) {
-    INFO("confinement " << (confinement == StaticFileHandler::kAuto ? "openat2" : "realpath"));
-    StaticFileHandler handler(scratch.root, confinement);
-    for (const char* inside : {"hello.txt", "inside-link", "sub/index.html", ".", "sub/"}) {
-      INFO(inside);
-      int fd = handler.openBeneath(inside, O_RDONLY);
-      CHECK(fd >= 0);
-      if (fd >= 0) ::close(fd);
-    }
-    for (const char* outside : {"../secret", "link-file", "link-dir/secret", "abs-link", "sibling",
-                                "link-dir", "sub/../../secret"}) {
-      INFO(outside);
-      errno = 0;
-      int fd = handler.openBeneath(outside, O_RDONLY);
-      CHECK(fd == -1);
-      CHECK((errno == EXDEV || errno == ELOOP));
-      if (fd >= 0) ::close(fd);
-    }
-  }
-}
 
 // ---- over HTTP -----------------------------------------------------------------------------
 
-TEST_CASE("GET serves a file with its type and length and Last-Modified", "[ch13][http][files]") {
+TEST_CASE("GET serves a file with its type and length and Last-Modified",
+          "[ch13][s3][http][files]") {
   ScratchRoot scratch;
   FileServer server(scratch.root, StaticFileHandler::kAuto);
   Response r = get(server.port(), "/hello.txt");
@@ -354,7 +118,7 @@ TEST_CASE("GET serves a file with its type and length and Last-Modified", "[ch13
   CHECK(encoded.body == "a b\n");
 }
 
-TEST_CASE("HEAD answers GET's headers without the body", "[ch13][http][files]") {
+TEST_CASE("HEAD answers GET's headers without the body", "[ch13][s3][http][files]") {
   ScratchRoot scratch;
   FileServer server(scratch.root, StaticFileHandler::kAuto);
   Response r = get(server.port(), "/data.bin", "HEAD");
@@ -365,7 +129,7 @@ TEST_CASE("HEAD answers GET's headers without the body", "[ch13][http][files]") 
   CHECK(r.body.empty());
 }
 
-TEST_CASE("missing and non-regular files are 404 and bad paths 400", "[ch13][http][files]") {
+TEST_CASE("missing and non-regular files are 404 and bad paths 400", "[ch13][s3][http][files]") {
   ScratchRoot scratch;
   FileServer server(scratch.root, StaticFileHandler::kAuto);
   CHECK(get(server.port(), "/missing.txt").status == 404);
@@ -378,7 +142,7 @@ TEST_CASE("missing and non-regular files are 404 and bad paths 400", "[ch13][htt
 }
 
 TEST_CASE("a FIFO in the root is 404 and opening it does not block the loop",
-          "[ch13][http][files]") {
+          "[ch13][s3][http][files]") {
   ScratchRoot scratch;
   FileServer server(scratch.root, StaticFileHandler::kAuto);
   // A blocking open() of a FIFO waits for a writer: the loop would hang, this request with it.
@@ -386,7 +150,7 @@ TEST_CASE("a FIFO in the root is 404 and opening it does not block the loop",
   CHECK(get(server.port(), "/hello.txt").status == 200);
 }
 
-TEST_CASE("a file the server may not read is 403", "[ch13][http][files]") {
+TEST_CASE("a file the server may not read is 403", "[ch13][s3][http][files]") {
   ScratchRoot scratch;
   writeFile(scratch.root + "/private.txt", "private\n");
   ::chmod((scratch.root + "/private.txt").c_str(), 0);
@@ -401,7 +165,7 @@ TEST_CASE("a file the server may not read is 403", "[ch13][http][files]") {
   }
 }
 
-TEST_CASE("methods other than GET and HEAD are 405 with Allow", "[ch13][http][files]") {
+TEST_CASE("methods other than GET and HEAD are 405 with Allow", "[ch13][s3][http][files]") {
   ScratchRoot scratch;
   FileServer server(scratch.root, StaticFileHandler::kAuto);
   Response post = roundTrip(server.port(),
@@ -414,7 +178,7 @@ TEST_CASE("methods other than GET and HEAD are 405 with Allow", "[ch13][http][fi
   CHECK(del.header("allow") == "GET, HEAD");
 }
 
-TEST_CASE("a directory without its slash is redirected to it", "[ch13][http][files]") {
+TEST_CASE("a directory without its slash is redirected to it", "[ch13][s3][http][files]") {
   ScratchRoot scratch;
   FileServer server(scratch.root, StaticFileHandler::kAuto);
   Response r = get(server.port(), "/sub");
@@ -427,7 +191,7 @@ TEST_CASE("a directory without its slash is redirected to it", "[ch13][http][fil
   CHECK(get(server.port(), "/list/dir2").header("location") == "/list/dir2/");
 }
 
-TEST_CASE("a directory with its slash serves index.html", "[ch13][http][files]") {
+TEST_CASE("a directory with its slash serves index.html", "[ch13][s3][http][files]") {
   ScratchRoot scratch;
   FileServer server(scratch.root, StaticFileHandler::kAuto);
   Response r = get(server.port(), "/sub/");
@@ -437,7 +201,7 @@ TEST_CASE("a directory with its slash serves index.html", "[ch13][http][files]")
   CHECK_FALSE(r.header("last-modified").empty());
 }
 
-TEST_CASE("a directory without index.html gets an escaped listing", "[ch13][http][files]") {
+TEST_CASE("a directory without index.html gets an escaped listing", "[ch13][s3][http][files]") {
   ScratchRoot scratch;
   FileServer server(scratch.root, StaticFileHandler::kAuto);
   Response r = get(server.port(), "/list/");
@@ -459,15 +223,15 @@ TEST_CASE("a directory without index.html gets an escaped listing", "[ch13][http
   CHECK(top.body.find("href=\"../\"") == std::string::npos);  // nothing above the root
 }
 
-TEST_CASE("traversal never leaves the root (openat2)", "[ch13][http][files]") {
+TEST_CASE("traversal never leaves the root (openat2)", "[ch13][s3][http][files]") {
   checkConfinement(StaticFileHandler::kAuto);
 }
 
-TEST_CASE("traversal never leaves the root (realpath fallback)", "[ch13][http][files]") {
+TEST_CASE("traversal never leaves the root (realpath fallback)", "[ch13][s3][http][files]") {
   checkConfinement(StaticFileHandler::kRealpath);
 }
 
-TEST_CASE("one handler serves several IO threads at once", "[ch13][http][files]") {
+TEST_CASE("one handler serves several IO threads at once", "[ch13][s3][http][files]") {
   ScratchRoot scratch;
   FileServer server(scratch.root, StaticFileHandler::kAuto, 3);
   std::atomic<int> good{0};
@@ -490,46 +254,8 @@ TEST_CASE("one handler serves several IO threads at once", "[ch13][http][files]"
   CHECK(good == 40);
 }
 
-TEST_CASE("openat2 refused by a seccomp filter falls back to realpath and still confines",
-          "[ch13][http][files]") {
-  ScratchRoot scratch;
-  const std::string expected = describeLookups(StaticFileHandler(scratch.root));
-  CHECK(expected == describeLookups(StaticFileHandler(scratch.root, StaticFileHandler::kRealpath)));
-  // ENOSYS: a kernel before 5.6; EPERM: container runtimes' profiles, for calls they do not know.
-  for (int err : {EPERM, ENOSYS}) {
-    INFO("openat2 fails with " << std::strerror(err));
-    testutil::ChildResult child = testutil::runInChild([&] {
-      std::string out;
-      if (!blockOpenat2(err)) {
-        out = "no seccomp filter";
-      } else {
-        try {
-          StaticFileHandler handler(scratch.root);
-          out = describeLookups(handler);
-        } catch (const std::exception& e) {
-          out = e.what();
-        }
-      }
-      // After a marker: the handler's log line goes to the same pipe.
-      std::printf("\n--- lookups\n%s", out.c_str());
-      std::fflush(stdout);
-    });
-    REQUIRE(WIFEXITED(child.status));
-    REQUIRE(WEXITSTATUS(child.status) == 0);
-    const std::string marker = "\n--- lookups\n";
-    const size_t at = child.output.rfind(marker);
-    REQUIRE(at != std::string::npos);
-    const std::string lookups = child.output.substr(at + marker.size());
-    if (lookups == "no seccomp filter") {
-      WARN("skipped: this kernel or sandbox refuses a seccomp filter");
-      continue;
-    }
-    CHECK(lookups == expected);
-  }
-}
-
 TEST_CASE("a listing shows a symlink out of the root the same whether its target exists",
-          "[ch13][http][files]") {
+          "[ch13][s3][http][files]") {
   ScratchRoot scratch;
   makeDir(scratch.base + "/outdir");
   makeDir(scratch.root + "/links");

@@ -57,7 +57,7 @@ int connectSmall(uint16_t port) {
 }  // namespace
 
 TEST_CASE("sendFile sends the file after what was sent before it and before what follows",
-          "[ch13][sendfile]") {
+          "[ch13][s2][sendfile]") {
   OpenFile file(8 * 1024 * 1024);
   std::promise<size_t> leftAfterCall;
   std::atomic<int> shutdowns{0};
@@ -88,7 +88,7 @@ TEST_CASE("sendFile sends the file after what was sent before it and before what
 }
 
 TEST_CASE("files and bytes queued in turn go out in the order they were queued",
-          "[ch13][sendfile]") {
+          "[ch13][s2][sendfile]") {
   // Two files, each behind bytes and with bytes between them, all queued before the client
   // reads: the output queue keeps each file's place among the bytes.
   OpenFile first(3 * 1024 * 1024);
@@ -121,7 +121,7 @@ TEST_CASE("files and bytes queued in turn go out in the order they were queued",
 }
 
 TEST_CASE("sendFile of a file shorter than promised closes the connection after its bytes",
-          "[ch13][sendfile]") {
+          "[ch13][s2][sendfile]") {
   OpenFile file(300 * 1024);
   ConnectionEvents events;
   TestServer server([&](TcpServer& s) {
@@ -138,7 +138,7 @@ TEST_CASE("sendFile of a file shorter than promised closes the connection after 
 }
 
 TEST_CASE("a peer that resets during sendFile closes the connection without SIGPIPE",
-          "[ch13][sendfile]") {
+          "[ch13][s2][sendfile]") {
   // sendfile(2) has no MSG_NOSIGNAL. In a child, with SIGPIPE's default action (end the
   // process), so that a SIGPIPE fails this test instead of ending the test program.
   ChildResult child = runInChild([] {
@@ -169,7 +169,7 @@ TEST_CASE("a peer that resets during sendFile closes the connection without SIGP
 }
 
 TEST_CASE("sendFile of zero bytes still ends with the write-complete callback",
-          "[ch13][sendfile]") {
+          "[ch13][s2][sendfile]") {
   // The caller closes its file in that callback, as for any other sendFile().
   OpenFile file(10);
   std::promise<void> completed;
@@ -184,7 +184,7 @@ TEST_CASE("sendFile of zero bytes still ends with the write-complete callback",
   ::close(fd);
 }
 
-TEST_CASE("sendFile behind output still queued sends that output first", "[ch13][sendfile]") {
+TEST_CASE("sendFile behind output still queued sends that output first", "[ch13][s2][sendfile]") {
   // The client reads nothing until both calls are made, so most of the first 8 MiB is still in
   // the output buffer when sendFile() comes: the file must wait for it.
   OpenFile file(1024 * 1024);
@@ -211,7 +211,7 @@ TEST_CASE("sendFile behind output still queued sends that output first", "[ch13]
 }
 
 TEST_CASE("sendFile that finds the socket full waits for it instead of closing",
-          "[ch13][sendfile]") {
+          "[ch13][s2][sendfile]") {
   // EAGAIN from sendfile(2) means "not now". To meet it for sure: 200 KiB written first, which
   // the kernel takes whole (the client reads nothing yet), then the send buffer shrunk below what
   // it holds. The first write bypasses the connection, to pass MSG_EOR: it ends the last

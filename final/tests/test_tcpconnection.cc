@@ -60,7 +60,7 @@ struct Collector {
 }  // namespace
 
 TEST_CASE("1 byte and 64 KB and 10 MB messages arrive whole and in order",
-          "[ch06][tcpconnection]") {
+          "[ch06][s2][tcpconnection]") {
   for (size_t size : {size_t{1}, size_t{64 * 1024}, size_t{10 * 1024 * 1024}}) {
     INFO("message of " << size << " bytes");
     Collector collector;
@@ -76,7 +76,7 @@ TEST_CASE("1 byte and 64 KB and 10 MB messages arrive whole and in order",
 }
 
 TEST_CASE("bytes a message callback leaves in the buffer come back with the next data",
-          "[ch06][tcpconnection]") {
+          "[ch06][s2][tcpconnection]") {
   std::mutex mutex;
   std::vector<std::string> lines;  // complete lines, guarded by mutex
   std::atomic<int> calls{0};
@@ -105,7 +105,7 @@ TEST_CASE("bytes a message callback leaves in the buffer come back with the next
 }
 
 TEST_CASE("a connection gives its input buffer back after a read that leaves it empty",
-          "[ch06][tcpconnection]") {
+          "[ch06][s2][tcpconnection]") {
   ConnectionEvents events;
   std::atomic<int> calls{0};
   std::atomic<size_t> capacityInCallback{0};
@@ -148,7 +148,7 @@ TEST_CASE("a connection gives its input buffer back after a read that leaves it 
 }
 
 TEST_CASE("connection callbacks fire once each and the connection dies after the last",
-          "[ch06][tcpconnection]") {
+          "[ch06][s2][tcpconnection]") {
   ConnectionEvents events;
   std::atomic<bool> aliveInDownCallback{false};
   std::promise<void> gotPing;
@@ -173,7 +173,7 @@ TEST_CASE("connection callbacks fire once each and the connection dies after the
   CHECK(events.last.expired());
 }
 
-TEST_CASE("a peer reset ends the connection cleanly", "[ch06][tcpconnection]") {
+TEST_CASE("a peer reset ends the connection cleanly", "[ch06][s2][tcpconnection]") {
   ConnectionEvents events;
   TestServer server([&](TcpServer& s) { s.setConnectionCallback(std::ref(events)); });
   int fd = connectTo(server.port());
@@ -188,7 +188,7 @@ TEST_CASE("a peer reset ends the connection cleanly", "[ch06][tcpconnection]") {
   CHECK(events.last.expired());
 }
 
-TEST_CASE("a peer reset is logged as a warning and not as an error", "[ch06][tcpconnection]") {
+TEST_CASE("a peer reset is logged as a warning and not as an error", "[ch06][s2][tcpconnection]") {
   // In a child, whose output we capture: the server's log lines are what is under test.
   auto child = testutil::runInChild([] {
     mymuduo::Logger::setLogLevel(mymuduo::Logger::INFO);
@@ -213,7 +213,7 @@ TEST_CASE("a peer reset is logged as a warning and not as an error", "[ch06][tcp
   CHECK(child.output.find(" ERROR ") == std::string::npos);
 }
 
-TEST_CASE("destroying a TcpServer closes its live connections", "[ch06][tcpserver]") {
+TEST_CASE("destroying a TcpServer closes its live connections", "[ch06][s2][tcpserver]") {
   ConnectionEvents events;
   TestServer server([&](TcpServer& s) { s.setConnectionCallback(std::ref(events)); });
   int fd = connectTo(server.port());
@@ -225,7 +225,7 @@ TEST_CASE("destroying a TcpServer closes its live connections", "[ch06][tcpserve
   ::close(fd);
 }
 
-TEST_CASE("a DOWN callback that throws still lets the connection go", "[ch06][tcpconnection]") {
+TEST_CASE("a DOWN callback that throws still lets the connection go", "[ch06][s2][tcpconnection]") {
   // The exception is logged and dropped, like any callback's, and the close goes on: the server
   // forgets the connection and its channel leaves the poller.
   ConnectionEvents events;
@@ -256,7 +256,7 @@ TEST_CASE("a DOWN callback that throws still lets the connection go", "[ch06][tc
 }
 
 TEST_CASE("a start() queued from another thread that arrives after the server is gone does nothing",
-          "[ch06][tcpserver]") {
+          "[ch06][s2][tcpserver]") {
   // start() is safe from any thread: from another one it hops into the loop. Here the loop is
   // busy while start() is called, and the task ahead of the hop destroys the server.
   testutil::LoopInThread runner;

@@ -19,6 +19,7 @@ TOOLS = os.path.join(REPO, "tools")
 sys.dont_write_bytecode = True
 sys.path.insert(0, TOOLS)
 import chapterlib  # noqa: E402
+import steps  # noqa: E402
 
 CMAKE = "cmake_minimum_required(VERSION 3.16)\n# shared by every chapter\n"
 
@@ -333,6 +334,35 @@ class CheckChapters(FakeRepo):
         self.assertPasses()
         self.assertEqual(self.tool("gen-diffs", "--check").returncode, 0)
         self.assertNotIn("solutions", self.read("docs/diffs/02-two.patch"))
+
+    def test_steps_once_used_are_required_and_checked(self):
+        # One chapter's steps.md makes the rules apply to every chapter: the others need one
+        # too, the files listed must be the chapter's changes, and the tests carry [sK].
+        self.write("chapters/01-one/steps.md", "# Chapter 01 step by step\n\n"
+                   "## Step 1 — A\n\nWrite:\n- `mymuduo/base/A.cc` (new)\n\n"
+                   "Tests:\n- `tests/test_a.cc` (changed)\n\n"
+                   "## Step 2 — B\n\nWrite:\n- `mymuduo/net/B.cc` (new)\n\n"
+                   "Tests:\n- `tests/test_b.cc` (new)\n")
+        self.assertFails("chapters/02-two/steps.md: missing", "chapters/03-three/steps.md: missing",
+                         "`tests/test_a.cc` is new, not changed",
+                         "`mymuduo/net/B.cc` is not a file this chapter changes",
+                         '"a works": no step tag; its file is in step 1, so [s1]',
+                         "step 2 has no [ch01] test case")
+        self.assertNotIn("chapters/01-one/steps.md", self.tool("gen-diffs", "--check").stdout)
+
+    def test_step_tree_lays_a_chapters_files_of_steps_1_to_k_over_the_previous_one(self):
+        self.write("chapters/03-three/steps.md", "# Chapter 03 step by step\n\n"
+                   "## Step 1 — nothing yet\n\n## Step 2 — twice\n\n"
+                   "Write:\n- `mymuduo/base/A.cc` (changed)\n")
+        repo = chapterlib.Repo(self.root)
+        snaps = [s for s in chapterlib.discover(self.root)[0] if s.num is not None]
+        plan, problems = steps.load(repo, snaps, snaps[2])
+        self.assertIn("step 1 lists no test file", " ".join(m for _, m in problems))
+        first = steps.tree(repo, plan, 1, "mymuduo")
+        second = steps.tree(repo, plan, 2, "mymuduo")
+        self.assertEqual(first["mymuduo/base/A.cc"], self.path("chapters/02-two/mymuduo/base/A.cc"))
+        self.assertEqual(second["mymuduo/base/A.cc"], self.path("chapters/03-three/mymuduo/base/A.cc"))
+        self.assertEqual(sorted(first), ["mymuduo/base/A.cc", "mymuduo/net/B.cc"])
 
     def test_test_name_catch_would_read_as_a_filter_fails(self):
         self.edit("chapters/01-one/tests/test_a.cc", '"a works"', '"a works, mostly"')

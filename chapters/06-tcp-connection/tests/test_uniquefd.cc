@@ -17,7 +17,7 @@ bool isOpen(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
 }  // namespace
 
 TEST_CASE("UniqueFd closes its fd once when destroyed or reset and never after release",
-          "[ch05][uniquefd]") {
+          "[ch05][s2][uniquefd]") {
   int fds[2];
   REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
   {

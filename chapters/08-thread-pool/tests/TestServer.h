@@ -27,14 +27,15 @@
 
 namespace testutil {
 
-/// A TcpServer on 127.0.0.1:<ephemeral> living in its own loop thread.
+/// A TcpServer on 127.0.0.1:<ephemeral> (or on listenAddr) living in its own loop thread.
 class TestServer {
  public:
   /// setup runs in the loop thread, before start().
-  explicit TestServer(const std::function<void(mymuduo::net::TcpServer&)>& setup) {
+  explicit TestServer(
+      const std::function<void(mymuduo::net::TcpServer&)>& setup,
+      const mymuduo::net::InetAddress& listenAddr = mymuduo::net::InetAddress(0, true)) {
     runSync([&] {
-      server_ = std::make_unique<mymuduo::net::TcpServer>(
-          loop(), mymuduo::net::InetAddress(0, true), "test");
+      server_ = std::make_unique<mymuduo::net::TcpServer>(loop(), listenAddr, "test");
       setup(*server_);
       server_->start();
     });

@@ -46,7 +46,8 @@ class Gate {
 
 }  // namespace
 
-TEST_CASE("Thread::start returns with tid() set to the new thread's kernel tid", "[ch01][thread]") {
+TEST_CASE("Thread::start returns with tid() set to the new thread's kernel tid",
+          "[ch01][s2][thread]") {
   Gate gate;
   std::atomic<int> seenInThread{0};
   Thread t([&] {
@@ -62,7 +63,7 @@ TEST_CASE("Thread::start returns with tid() set to the new thread's kernel tid",
   CHECK(tidAfterStart != realTid());
 }
 
-TEST_CASE("threads alive at the same time have distinct tids", "[ch01][thread]") {
+TEST_CASE("threads alive at the same time have distinct tids", "[ch01][s2][thread]") {
   constexpr int kThreads = 8;
   Gate gate;
   std::vector<std::unique_ptr<Thread>> threads;
@@ -78,7 +79,7 @@ TEST_CASE("threads alive at the same time have distinct tids", "[ch01][thread]")
   CHECK(tids.count(0) == 0);
 }
 
-TEST_CASE("join waits for the thread function to finish", "[ch01][thread]") {
+TEST_CASE("join waits for the thread function to finish", "[ch01][s2][thread]") {
   std::atomic<bool> finished{false};
   Thread t([&] {
     ::usleep(50 * 1000);
@@ -90,7 +91,7 @@ TEST_CASE("join waits for the thread function to finish", "[ch01][thread]") {
   CHECK(finished.load());
 }
 
-TEST_CASE("default thread names are unique and explicit names are kept", "[ch01][thread]") {
+TEST_CASE("default thread names are unique and explicit names are kept", "[ch01][s2][thread]") {
   Thread a([] {});
   Thread b([] {});
   Thread named([] {}, "worker");
@@ -100,7 +101,7 @@ TEST_CASE("default thread names are unique and explicit names are kept", "[ch01]
   CHECK(Thread::numCreated() >= 3);
 }
 
-TEST_CASE("a Thread destroyed without join() lets its function finish", "[ch01][thread]") {
+TEST_CASE("a Thread destroyed without join() lets its function finish", "[ch01][s2][thread]") {
   auto done = std::make_shared<std::atomic<bool>>(false);
   Gate gate;
   {
@@ -116,7 +117,7 @@ TEST_CASE("a Thread destroyed without join() lets its function finish", "[ch01][
 }
 
 TEST_CASE("a Thread whose start() failed throws and can be destroyed or started again",
-          "[ch01][thread]") {
+          "[ch01][s2][thread]") {
   // Thread creation is made to fail by a process-wide default, so this runs in a child. (Lower
   // RLIMIT_NPROC would not do: root, which CI runs as, is exempt from it.)
   pid_t pid = ::fork();
@@ -163,7 +164,7 @@ TEST_CASE("a Thread whose start() failed throws and can be destroyed or started 
   CHECK(WEXITSTATUS(status) == 0);
 }
 
-TEST_CASE("CurrentThread::tid() is the kernel tid and stays the same", "[ch01][thread]") {
+TEST_CASE("CurrentThread::tid() is the kernel tid and stays the same", "[ch01][s2][thread]") {
   int first = mymuduo::CurrentThread::tid();
   CHECK(first == realTid());
   CHECK(mymuduo::CurrentThread::tid() == first);

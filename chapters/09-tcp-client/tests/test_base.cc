@@ -15,7 +15,7 @@ using mymuduo::Logger;
 using mymuduo::LogStream;
 using mymuduo::Timestamp;
 
-TEST_CASE("Timestamp arithmetic and formatting", "[ch01][timestamp]") {
+TEST_CASE("Timestamp arithmetic and formatting", "[ch01][s1][timestamp]") {
   Timestamp t(1700000000LL * Timestamp::kMicroSecondsPerSecond + 123456);
   CHECK(t.valid());
   CHECK_FALSE(Timestamp::invalid().valid());
@@ -38,7 +38,7 @@ std::vector<std::string> g_lines;
 void captureOutput(const char* msg, size_t len) { g_lines.emplace_back(msg, len); }
 }  // namespace
 
-TEST_CASE("Logger filters by level and writes one whole line per message", "[ch01][logger]") {
+TEST_CASE("Logger filters by level and writes one whole line per message", "[ch01][s1][logger]") {
   g_lines.clear();
   Logger::LogLevel saved = Logger::logLevel();
   Logger::setOutput(captureOutput);
@@ -78,7 +78,7 @@ struct CaptureLines {
 };
 }  // namespace
 
-TEST_CASE("a log line is date time.micros tid LEVEL message - file:line", "[ch01][logger]") {
+TEST_CASE("a log line is date time.micros tid LEVEL message - file:line", "[ch01][s1][logger]") {
   CaptureLines capture;
   std::vector<std::pair<std::string, std::string>> bounds;  // Timestamp before and after a line
   std::vector<int> lines;
@@ -127,7 +127,7 @@ std::string viaOstream(const T& value) {
 }  // namespace
 
 TEST_CASE("LogStream prints numbers and pointers and characters as std::ostream does",
-          "[ch01][logger]") {
+          "[ch01][s1][logger]") {
   CHECK(viaLogStream(std::numeric_limits<int64_t>::min()) == "-9223372036854775808");
   CHECK(viaLogStream(std::numeric_limits<int64_t>::max()) == "9223372036854775807");
   CHECK(viaLogStream(std::numeric_limits<uint64_t>::max()) == "18446744073709551615");
@@ -167,7 +167,7 @@ TEST_CASE("LogStream prints numbers and pointers and characters as std::ostream 
 }
 
 TEST_CASE("a message longer than a log line is cut off and the line still ends in file:line",
-          "[ch01][logger]") {
+          "[ch01][s1][logger]") {
   CaptureLines capture;
   std::string huge(3 * LogStream::kMaxLine, 'x');
   int line = __LINE__ + 1;

@@ -83,7 +83,7 @@ testutil::ChildResult runWithDefaultSigpipe(
 
 }  // namespace
 
-TEST_CASE("echo of 1 byte and 64 KB and 10 MB messages keeps every byte", "[ch07][sending]") {
+TEST_CASE("echo of 1 byte and 64 KB and 10 MB messages keeps every byte", "[ch07][s1][sending]") {
   TestServer server([](TcpServer& s) { s.setMessageCallback(echo); });
   for (size_t size : {size_t{1}, size_t{64 * 1024}, size_t{10 * 1024 * 1024}}) {
     INFO("message of " << size << " bytes");
@@ -103,7 +103,7 @@ TEST_CASE("echo of 1 byte and 64 KB and 10 MB messages keeps every byte", "[ch07
 }
 
 TEST_CASE("send() of a temporary string from another thread delivers the exact bytes",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   std::promise<TcpConnectionPtr> connected;
   TestServer server([&](TcpServer& s) {
     s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
@@ -126,7 +126,7 @@ TEST_CASE("send() of a temporary string from another thread delivers the exact b
   ::close(fd);
 }
 
-TEST_CASE("writing to a peer that has gone does not kill the process", "[ch07][sending]") {
+TEST_CASE("writing to a peer that has gone does not kill the process", "[ch07][s1][sending]") {
   ConnectionEvents events;
   TestServer server([&](TcpServer& s) {
     s.setConnectionCallback(std::ref(events));
@@ -145,7 +145,7 @@ TEST_CASE("writing to a peer that has gone does not kill the process", "[ch07][s
   CHECK(events.downs == 1);
 }
 
-TEST_CASE("a half-closed client still receives the whole reply", "[ch07][sending]") {
+TEST_CASE("a half-closed client still receives the whole reply", "[ch07][s1][sending]") {
   ConnectionEvents events;
   TestServer server([&](TcpServer& s) {
     s.setConnectionCallback(std::ref(events));
@@ -164,7 +164,7 @@ TEST_CASE("a half-closed client still receives the whole reply", "[ch07][sending
   REQUIRE(events.waitDown());  // and then the server closed
 }
 
-TEST_CASE("shutdown() sends the queued output first", "[ch07][sending]") {
+TEST_CASE("shutdown() sends the queued output first", "[ch07][s1][sending]") {
   TestServer server([](TcpServer& s) {
     s.setConnectionCallback([](const TcpConnectionPtr& conn) {
       if (conn->connected()) {
@@ -180,7 +180,7 @@ TEST_CASE("shutdown() sends the queued output first", "[ch07][sending]") {
   CHECK(received == pattern(kLarge));
 }
 
-TEST_CASE("forceClose() closes at once and drops queued output", "[ch07][sending]") {
+TEST_CASE("forceClose() closes at once and drops queued output", "[ch07][s1][sending]") {
   ConnectionEvents events;
   TestServer server([&](TcpServer& s) {
     s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
@@ -200,7 +200,7 @@ TEST_CASE("forceClose() closes at once and drops queued output", "[ch07][sending
 }
 
 TEST_CASE("the high-water mark callback fires once when queued output crosses it",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   std::atomic<int> calls{0};
   std::atomic<size_t> reported{0};
   std::promise<void> allQueued;
@@ -228,7 +228,7 @@ TEST_CASE("the high-water mark callback fires once when queued output crosses it
   CHECK(reported >= kMark);
 }
 
-TEST_CASE("a peer reset during a large write ends the connection cleanly", "[ch07][sending]") {
+TEST_CASE("a peer reset during a large write ends the connection cleanly", "[ch07][s1][sending]") {
   ConnectionEvents events;
   TestServer server([&](TcpServer& s) {
     s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
@@ -248,7 +248,7 @@ TEST_CASE("a peer reset during a large write ends the connection cleanly", "[ch0
 }
 
 TEST_CASE("a connection force-closed right before quit() is torn down before loop() returns",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   mymuduo::net::EventLoop loop;  // in the test thread: loop() returns here
   TcpServer server(&loop, mymuduo::net::InetAddress(0, true), "quitting");
   std::weak_ptr<mymuduo::net::TcpConnection> seen;
@@ -273,7 +273,7 @@ TEST_CASE("a connection force-closed right before quit() is torn down before loo
 }
 
 TEST_CASE("forceClose() from other threads while the peer closes reports DOWN once",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   // forceClose() used to check the state and then store kDisconnecting: a store that lands
   // just after the loop's handleClose() revived the connection for a queued forceCloseInLoop().
   for (int i = 0; i < 200; ++i) {
@@ -302,7 +302,7 @@ TEST_CASE("forceClose() from other threads while the peer closes reports DOWN on
 }
 
 TEST_CASE("a reset peer kills no process whose SIGPIPE is at its default action",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   SECTION("output queued when the reset arrives: handleWrite() finds the peer gone") {
     auto child = runWithDefaultSigpipe([](TestServer&, int fd, const TcpConnectionPtr& conn) {
       conn->send(pattern(kLarge));
@@ -338,7 +338,7 @@ TEST_CASE("a reset peer kills no process whose SIGPIPE is at its default action"
   }
 }
 
-TEST_CASE("shutdown() after the peer reset logs no error", "[ch07][sending]") {
+TEST_CASE("shutdown() after the peer reset logs no error", "[ch07][s1][sending]") {
   auto child = runWithDefaultSigpipe([](TestServer& server, int fd, const TcpConnectionPtr& conn) {
     bool ok = false;
     server.runSync([&] {
@@ -356,7 +356,7 @@ TEST_CASE("shutdown() after the peer reset logs no error", "[ch07][sending]") {
   CHECK(child.output.find(" ERROR ") == std::string::npos);
 }
 
-TEST_CASE("by default a reply sent after the peer half-closed is dropped", "[ch07][sending]") {
+TEST_CASE("by default a reply sent after the peer half-closed is dropped", "[ch07][s1][sending]") {
   ConnectionEvents events;
   std::promise<bool> lateReply;  // whether the connection was still up when it was sent
   TestServer server([&](TcpServer& s) {
@@ -386,7 +386,7 @@ TEST_CASE("by default a reply sent after the peer half-closed is dropped", "[ch0
 }
 
 TEST_CASE("with a half-close callback a late reply reaches the half-closed peer",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   ConnectionEvents events;
   std::atomic<int> halfCloses{0};
   TestServer server([&](TcpServer& s) {
@@ -418,7 +418,7 @@ TEST_CASE("with a half-close callback a late reply reaches the half-closed peer"
 }
 
 TEST_CASE("the write-complete callback fires once per drained reply and in the loop thread",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   std::atomic<int> completions{0};
   std::atomic<int> early{0};  // calls with output still queued or from another thread
   TestServer server([&](TcpServer& s) {
@@ -446,7 +446,7 @@ TEST_CASE("the write-complete callback fires once per drained reply and in the l
 }
 
 TEST_CASE("a send() queued from another thread keeps its connection alive until it runs",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   // A TcpServer of our own: the loop thread destroys it while the send() is queued.
   testutil::LoopInThread runner;
   ConnectionEvents events;
@@ -485,7 +485,7 @@ TEST_CASE("a send() queued from another thread keeps its connection alive until 
 }
 
 TEST_CASE("after a large reply drains the loop sleeps and the connection still works",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   TestServer server([](TcpServer& s) {
     s.setMessageCallback([](const TcpConnectionPtr& conn, Buffer* buf, Timestamp) {
       std::string request = buf->retrieveAllAsString();
@@ -513,7 +513,7 @@ TEST_CASE("after a large reply drains the loop sleeps and the connection still w
 }
 
 TEST_CASE("a connection gives its output buffer back once the queued output drains",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   ConnectionEvents events;
   TestServer server([&](TcpServer& s) {
     s.setConnectionCallback(std::ref(events));
@@ -544,7 +544,7 @@ TEST_CASE("a connection gives its output buffer back once the queued output drai
   REQUIRE(events.waitDown());
 }
 
-TEST_CASE("send() from another thread wakes the sleeping loop at once", "[ch07][sending]") {
+TEST_CASE("send() from another thread wakes the sleeping loop at once", "[ch07][s1][sending]") {
   std::promise<TcpConnectionPtr> connected;
   TestServer server([&](TcpServer& s) {
     s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
@@ -570,7 +570,7 @@ TEST_CASE("send() from another thread wakes the sleeping loop at once", "[ch07][
 }
 
 TEST_CASE("send() from another thread racing the end of the server and its loop touches neither",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   // send(Buffer*) from another thread checks that the connection is up, copies the buffer, then
   // hands the copy to the loop. Copying 128 MiB takes long enough for the server and its loop
   // to be destroyed meanwhile: the hand-off must then find the connection down and leave the
@@ -605,7 +605,7 @@ TEST_CASE("send() from another thread racing the end of the server and its loop 
 }
 
 TEST_CASE("a write-complete or high-water callback queued before DOWN does not run after it",
-          "[ch07][sending]") {
+          "[ch07][s1][sending]") {
   // Both callbacks are queued, so that they never run inside send(). Here the connection goes
   // down before they run: the server is destroyed in the same task that sent.
   testutil::LoopInThread runner;

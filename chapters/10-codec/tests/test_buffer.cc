@@ -15,7 +15,7 @@
 
 using mymuduo::net::Buffer;
 
-TEST_CASE("Buffer append and retrieve move the two indexes", "[ch06][buffer]") {
+TEST_CASE("Buffer append and retrieve move the two indexes", "[ch06][s1][buffer]") {
   Buffer buf;
   CHECK(buf.readableBytes() == 0);
   CHECK(buf.writableBytes() == 0);  // nothing allocated yet
@@ -36,7 +36,7 @@ TEST_CASE("Buffer append and retrieve move the two indexes", "[ch06][buffer]") {
   CHECK(buf.writableBytes() == Buffer::kInitialSize);
 }
 
-TEST_CASE("Buffer prepend writes in front of the readable bytes", "[ch06][buffer]") {
+TEST_CASE("Buffer prepend writes in front of the readable bytes", "[ch06][s1][buffer]") {
   Buffer buf;
   buf.append(std::string_view("payload"));
   uint32_t length = 7;
@@ -50,7 +50,7 @@ TEST_CASE("Buffer prepend writes in front of the readable bytes", "[ch06][buffer
   CHECK(buf.retrieveAllAsString() == "payload");
 }
 
-TEST_CASE("Buffer findCRLF and retrieveUntil split lines", "[ch06][buffer]") {
+TEST_CASE("Buffer findCRLF and retrieveUntil split lines", "[ch06][s1][buffer]") {
   Buffer buf;
   CHECK(buf.findCRLF() == nullptr);
   buf.append(std::string_view("GET / HTTP/1.1\r\nHost: a\r\n\r"));
@@ -67,7 +67,8 @@ TEST_CASE("Buffer findCRLF and retrieveUntil split lines", "[ch06][buffer]") {
   CHECK(buf.findCRLF() == buf.peek());
 }
 
-TEST_CASE("Buffer grows when it must and moves data to the front when it can", "[ch06][buffer]") {
+TEST_CASE("Buffer grows when it must and moves data to the front when it can",
+          "[ch06][s1][buffer]") {
   Buffer buf;
   buf.append(std::string(400, 'a'));
   buf.retrieve(300);  // 100 readable, 300 free bytes at the front
@@ -86,7 +87,8 @@ TEST_CASE("Buffer grows when it must and moves data to the front when it can", "
         std::string(100, 'a') + std::string(900, 'b') + std::string(2000, 'c'));
 }
 
-TEST_CASE("Buffer refuses a length that cannot fit instead of wrapping around", "[ch06][buffer]") {
+TEST_CASE("Buffer refuses a length that cannot fit instead of wrapping around",
+          "[ch06][s1][buffer]") {
   // In a child: a buffer whose size arithmetic wraps shrinks its vector and then writes past
   // the end, or fails an assert; either must fail this test, not end the test program.
   auto child = testutil::runInChild([] {
@@ -119,7 +121,7 @@ TEST_CASE("Buffer refuses a length that cannot fit instead of wrapping around", 
 }
 
 TEST_CASE("Buffer readFd reads a 200 KB message into a small buffer in one call",
-          "[ch06][buffer]") {
+          "[ch06][s1][buffer]") {
   int fds[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
   int size = 1 << 20;
@@ -147,7 +149,7 @@ TEST_CASE("Buffer readFd reads a 200 KB message into a small buffer in one call"
 }
 
 TEST_CASE("Buffer allocates nothing until the first write and gives it back when empty",
-          "[ch06][buffer]") {
+          "[ch06][s1][buffer]") {
   Buffer buf;
   CHECK(buf.internalCapacity() == 0);
   CHECK(buf.findCRLF() == nullptr);
@@ -172,7 +174,7 @@ TEST_CASE("Buffer allocates nothing until the first write and gives it back when
   CHECK(buf.retrieveAllAsString() == big);
 }
 
-TEST_CASE("Buffer prepend works on a fresh buffer", "[ch06][buffer]") {
+TEST_CASE("Buffer prepend works on a fresh buffer", "[ch06][s1][buffer]") {
   for (bool released : {false, true}) {
     INFO((released ? "after releaseIfEmpty()" : "fresh"));
     Buffer buf;
@@ -196,7 +198,7 @@ TEST_CASE("Buffer prepend works on a fresh buffer", "[ch06][buffer]") {
 }
 
 TEST_CASE("Buffer readFd on a buffer without storage allocates only when bytes arrive",
-          "[ch06][buffer]") {
+          "[ch06][s1][buffer]") {
   int fds[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) == 0);
   Buffer buf;
@@ -223,7 +225,7 @@ TEST_CASE("Buffer readFd on a buffer without storage allocates only when bytes a
 }
 
 TEST_CASE("Buffer hands a released vector of the default size to the next buffer of the thread",
-          "[ch06][buffer]") {
+          "[ch06][s1][buffer]") {
   // Take whatever spare earlier code of this thread left, so that the test starts without one.
   Buffer earlier;
   earlier.append("x", 1);
@@ -252,7 +254,7 @@ TEST_CASE("Buffer hands a released vector of the default size to the next buffer
   CHECK(next.internalCapacity() == Buffer::kCheapPrepend + Buffer::kInitialSize);
 }
 
-TEST_CASE("a moved-from Buffer is empty and usable", "[ch06][buffer]") {
+TEST_CASE("a moved-from Buffer is empty and usable", "[ch06][s1][buffer]") {
   const std::string first = testutil::pattern(200);
   Buffer a;
   a.append(first);
@@ -284,7 +286,7 @@ TEST_CASE("a moved-from Buffer is empty and usable", "[ch06][buffer]") {
   CHECK(c.retrieveAllAsString() == first.substr(150));
 }
 
-TEST_CASE("a copy of a Buffer is independent of the original", "[ch06][buffer]") {
+TEST_CASE("a copy of a Buffer is independent of the original", "[ch06][s1][buffer]") {
   Buffer original;
   original.append("header:", 7);
   original.retrieve(7);
@@ -310,7 +312,7 @@ TEST_CASE("a copy of a Buffer is independent of the original", "[ch06][buffer]")
 }
 
 TEST_CASE("Buffer append and prepend of zero bytes do nothing even from a null pointer",
-          "[ch06][buffer]") {
+          "[ch06][s1][buffer]") {
   // An empty string_view's data() is null, and memcpy(dst, nullptr, 0) is undefined: under
   // -fsanitize=undefined it aborts.
   Buffer buf;

@@ -1,6 +1,6 @@
-// Buffer's network-byte-order integers and LengthHeaderCodec: framing checked byte by byte on a
-// Buffer fed by hand, and over real loopback connections (chapter 06's TestServer, plain
-// sockets, and TcpClients for the chat room).
+// LengthHeaderCodec (Buffer's integers under it are test_byteorder.cc's): framing checked byte by
+// byte on a Buffer fed by hand, and over real loopback connections (chapter 06's TestServer,
+// plain sockets, and TcpClients for the chat room).
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -54,7 +54,6 @@ std::string hex(const char* data, size_t len) {
   }
   return out;
 }
-std::string hex(const Buffer& buf) { return hex(buf.peek(), buf.readableBytes()); }
 
 /// A 4-byte big-endian header built by hand, not by the code under test.
 std::string header(uint32_t len) {
@@ -95,55 +94,8 @@ void serveCodec(TcpServer& server, LengthHeaderCodec& codec, ConnectionEvents& e
 }
 
 }  // namespace
-
-TEST_CASE("Buffer int32 helpers write and read network byte order", "[ch10][codec]") {
-  Buffer buf;
-  buf.appendInt32(1);
-  CHECK(hex(buf) == "00 00 00 01");  // most significant byte first, on any host
-  buf.appendInt32(0x01020304);
-  buf.appendInt32(-2);
-  buf.appendInt32(INT32_MIN);
-  CHECK(hex(buf) == "00 00 00 01 01 02 03 04 ff ff ff fe 80 00 00 00");
-
-  CHECK(buf.peekInt32() == 1);
-  CHECK(buf.readableBytes() == 16);  // peeking takes nothing
-  CHECK(buf.readInt32() == 1);
-  CHECK(buf.readInt32() == 0x01020304);
-  CHECK(buf.peekInt32() == -2);
-  buf.retrieveInt32();
-  CHECK(buf.readInt32() == INT32_MIN);
-  CHECK(buf.readableBytes() == 0);
-
-  // Bytes from the wire, at an odd address: peekInt32() must not read through an int32_t*.
-  Buffer wire;
-  wire.append("x" + header(0x7fffffff) + header(0xffffffff));
-  wire.retrieve(1);
-  CHECK(reinterpret_cast<uintptr_t>(wire.peek()) % alignof(int32_t) != 0);
-  CHECK(wire.readInt32() == 0x7fffffff);
-  CHECK(wire.readInt32() == -1);
-}
-
-TEST_CASE("Buffer prependInt32 puts a length in front of appended bytes without moving them",
-          "[ch10][codec]") {
-  Buffer buf;
-  buf.append("hello");
-  const char* body = buf.peek();
-  const size_t capacity = buf.internalCapacity();
-  buf.prependInt32(5);
-  CHECK(hex(buf) == "00 00 00 05 68 65 6c 6c 6f");
-  CHECK(buf.peek() + 4 == body);  // the header went into the free space in front
-  CHECK(buf.internalCapacity() == capacity);
-  CHECK(buf.prependableBytes() == Buffer::kCheapPrepend - 4);
-  CHECK(buf.readInt32() == 5);
-  CHECK(buf.retrieveAllAsString() == "hello");
-
-  Buffer fresh;  // no vector yet: prepend allocates first
-  fresh.prependInt32(0);
-  CHECK(hex(fresh) == "00 00 00 00");
-}
-
 TEST_CASE("LengthHeaderCodec send puts a 4-byte big-endian length before each message",
-          "[ch10][codec]") {
+          "[ch10][s2][codec]") {
   LengthHeaderCodec codec([](const TcpConnectionPtr&, const std::string&, Timestamp) {});
   const std::string longer = testutil::pattern(300);
   TestServer server([&](TcpServer& s) {
@@ -166,7 +118,7 @@ TEST_CASE("LengthHeaderCodec send puts a 4-byte big-endian length before each me
 }
 
 TEST_CASE("LengthHeaderCodec delivers a message split at every offset once it is whole",
-          "[ch10][codec]") {
+          "[ch10][s2][codec]") {
   std::vector<std::string> got;
   LengthHeaderCodec codec([&](const TcpConnectionPtr&, const std::string& message, Timestamp) {
     got.push_back(message);
@@ -208,7 +160,7 @@ TEST_CASE("LengthHeaderCodec delivers a message split at every offset once it is
 }
 
 TEST_CASE("LengthHeaderCodec keeps a partial message across real reads of one byte",
-          "[ch10][codec]") {
+          "[ch10][s2][codec]") {
   Messages messages;
   LengthHeaderCodec codec(messages.recorder());
   std::atomic<size_t> arrived{0};  // bytes the server has read so far
@@ -236,7 +188,7 @@ TEST_CASE("LengthHeaderCodec keeps a partial message across real reads of one by
   ::close(fd);
 }
 
-TEST_CASE("LengthHeaderCodec delivers several messages of one read in order", "[ch10][codec]") {
+TEST_CASE("LengthHeaderCodec delivers several messages of one read in order", "[ch10][s2][codec]") {
   SECTION("one buffer, ending inside a fourth message") {
     std::vector<std::string> got;
     LengthHeaderCodec codec([&](const TcpConnectionPtr&, const std::string& message, Timestamp) {
@@ -273,7 +225,7 @@ TEST_CASE("LengthHeaderCodec delivers several messages of one read in order", "[
   }
 }
 
-TEST_CASE("LengthHeaderCodec delivers an empty message", "[ch10][codec]") {
+TEST_CASE("LengthHeaderCodec delivers an empty message", "[ch10][s2][codec]") {
   std::vector<std::string> got;
   LengthHeaderCodec codec([&](const TcpConnectionPtr&, const std::string& message, Timestamp) {
     got.push_back(message);
@@ -290,7 +242,7 @@ TEST_CASE("LengthHeaderCodec delivers an empty message", "[ch10][codec]") {
 }
 
 TEST_CASE("LengthHeaderCodec closes the connection on a negative length or one above the limit",
-          "[ch10][codec]") {
+          "[ch10][s2][codec]") {
   // Each section: what the client sends, what the codec must deliver before it closes.
   size_t limit = 1024;
   std::string wire;
@@ -321,7 +273,7 @@ TEST_CASE("LengthHeaderCodec closes the connection on a negative length or one a
 }
 
 TEST_CASE("LengthHeaderCodec accepts a message of exactly the limit and stays connected",
-          "[ch10][codec]") {
+          "[ch10][s2][codec]") {
   Messages messages;
   LengthHeaderCodec codec(messages.recorder(), 1024);
   ConnectionEvents events;
@@ -336,7 +288,7 @@ TEST_CASE("LengthHeaderCodec accepts a message of exactly the limit and stays co
 }
 
 TEST_CASE("a chat room broadcasts every message whole and in order to 3 TcpClients",
-          "[ch10][codec]") {
+          "[ch10][s2][codec]") {
   // The room of examples/chat_server.cc: a copy-on-write member list, over 3 IO threads.
   std::mutex roomMutex;
   auto members = std::make_shared<const std::set<TcpConnectionPtr>>();  // roomMutex
@@ -426,7 +378,7 @@ TEST_CASE("a chat room broadcasts every message whole and in order to 3 TcpClien
   clients.clear();  // from this thread, while their loop runs
 }
 
-TEST_CASE("LengthHeaderCodec carries a 10 MiB message whole both ways", "[ch10][codec]") {
+TEST_CASE("LengthHeaderCodec carries a 10 MiB message whole both ways", "[ch10][s2][codec]") {
   const std::string big = testutil::pattern(10 * 1024 * 1024);
   Messages atServer;
   LengthHeaderCodec* serverCodecRef = nullptr;

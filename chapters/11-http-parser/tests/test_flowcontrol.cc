@@ -26,7 +26,7 @@ using mymuduo::net::TcpServer;
 using namespace testutil;
 
 TEST_CASE("an echo server that stops reading at 1 MiB of output echoes 64 MiB in bounded memory",
-          "[ch07][flowcontrol]") {
+          "[ch07][s2][flowcontrol]") {
   constexpr size_t kTotal = 64 * 1024 * 1024;
   constexpr size_t kHighWater = 1024 * 1024;
   std::atomic<size_t> maxOutput{0};
@@ -72,7 +72,7 @@ TEST_CASE("an echo server that stops reading at 1 MiB of output echoes 64 MiB in
 }
 
 TEST_CASE("a send that meets a reset while reading is stopped still closes the connection",
-          "[ch07][flowcontrol]") {
+          "[ch07][s2][flowcontrol]") {
   // With reading off and nothing queued the fd has no interest left, so the poller reports
   // nothing for it, not even the hang-up: the failed send itself must close.
   ConnectionEvents events;
@@ -94,7 +94,7 @@ TEST_CASE("a send that meets a reset while reading is stopped still closes the c
   CHECK(events.waitDown());
 }
 
-TEST_CASE("startRead after the peer's EOF does not read the EOF again", "[ch07][flowcontrol]") {
+TEST_CASE("startRead after the peer's EOF does not read the EOF again", "[ch07][s2][flowcontrol]") {
   // With a half-close callback the connection stops reading at the EOF and stays open for the
   // reply. Reading on again would report the EOF on every poll, and call back again each time.
   std::atomic<int> halfCloses{0};
@@ -122,7 +122,7 @@ TEST_CASE("startRead after the peer's EOF does not read the EOF again", "[ch07][
 
 TEST_CASE(
     "stopRead and startRead on a connection held after its server and loop are gone do nothing",
-    "[ch07][flowcontrol]") {
+    "[ch07][s2][flowcontrol]") {
   // Like send(), shutdown() and forceClose(), they are safe from any thread at any time. The
   // loop's pages are unmapped when it ends, so a call that still used it would fault.
   UnmappedLoopThread runner;

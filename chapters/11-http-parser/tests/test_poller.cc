@@ -13,14 +13,10 @@
 
 #include "mymuduo/net/Channel.h"
 #include "mymuduo/net/EventLoop.h"
-#include "mymuduo/net/Poller.h"
-#include "mymuduo/net/poller/EPollPoller.h"
-#include "mymuduo/net/poller/PollPoller.h"
 
 using mymuduo::Timestamp;
 using mymuduo::net::Channel;
 using mymuduo::net::EventLoop;
-using mymuduo::net::Poller;
 
 namespace {
 
@@ -77,17 +73,7 @@ struct EventFdChannel {
 
 }  // namespace
 
-TEST_CASE("MYMUDUO_USE_POLL selects the poll backend", "[ch03][poller]") {
-  EventLoop loop;
-  ::setenv("MYMUDUO_USE_POLL", "1", 1);
-  std::unique_ptr<Poller> withEnv = Poller::newDefaultPoller(&loop);
-  ::unsetenv("MYMUDUO_USE_POLL");
-  std::unique_ptr<Poller> withoutEnv = Poller::newDefaultPoller(&loop);
-  CHECK(dynamic_cast<mymuduo::net::PollPoller*>(withEnv.get()) != nullptr);
-  CHECK(dynamic_cast<mymuduo::net::EPollPoller*>(withoutEnv.get()) != nullptr);
-}
-
-TEST_CASE("channels are added and modified and disabled and removed", "[ch03][poller]") {
+TEST_CASE("channels are added and modified and disabled and removed", "[ch03][s2][poller]") {
   std::string backend = GENERATE("poll", "epoll");
   selectBackend(backend);
   INFO("backend " << backend);
@@ -146,7 +132,7 @@ TEST_CASE("channels are added and modified and disabled and removed", "[ch03][po
   ::close(fds[1]);
 }
 
-TEST_CASE("pipe and eventfd events reach the right callbacks", "[ch03][poller]") {
+TEST_CASE("pipe and eventfd events reach the right callbacks", "[ch03][s2][poller]") {
   std::string backend = GENERATE("poll", "epoll");
   selectBackend(backend);
   INFO("backend " << backend);
@@ -182,7 +168,7 @@ TEST_CASE("pipe and eventfd events reach the right callbacks", "[ch03][poller]")
   ::close(fds[0]);
 }
 
-TEST_CASE("a disabled channel stays silent when its writer hangs up", "[ch03][poller]") {
+TEST_CASE("a disabled channel stays silent when its writer hangs up", "[ch03][s2][poller]") {
   // poll and epoll report a hang-up even for an empty event set: a disabled channel must be
   // taken out of the poller's view (-fd-1 for poll, EPOLL_CTL_DEL for epoll), not just
   // given no events.
@@ -208,7 +194,7 @@ TEST_CASE("a disabled channel stays silent when its writer hangs up", "[ch03][po
   ::close(fds[0]);
 }
 
-TEST_CASE("5000 channels with some of them ready", "[ch03][poller]") {
+TEST_CASE("5000 channels with some of them ready", "[ch03][s2][poller]") {
   std::string backend = GENERATE("poll", "epoll");
   selectBackend(backend);
   INFO("backend " << backend);
@@ -250,7 +236,7 @@ TEST_CASE("5000 channels with some of them ready", "[ch03][poller]") {
   CHECK(fired == expected);
 }
 
-TEST_CASE("epoll's event array grows when a poll fills it", "[ch03][poller][epoll]") {
+TEST_CASE("epoll's event array grows when a poll fills it", "[ch03][s2][poller][epoll]") {
   selectBackend("epoll");
   EventLoop loop;
   constexpr int kReady = 100;

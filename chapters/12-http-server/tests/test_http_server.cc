@@ -116,7 +116,8 @@ size_t residentBytes() {
 
 }  // namespace
 
-TEST_CASE("every response has a Date (IMF-fixdate) and a Content-Length", "[ch12][httpserver]") {
+TEST_CASE("every response has a Date (IMF-fixdate) and a Content-Length",
+          "[ch12][s2][httpserver]") {
   HttpTestServer server([](const HttpRequest& request, HttpResponse* response) {
     response->setStatusCode(request.path() == "/" ? HttpResponse::k200Ok
                                                   : HttpResponse::k404NotFound);
@@ -137,7 +138,7 @@ TEST_CASE("every response has a Date (IMF-fixdate) and a Content-Length", "[ch12
   CHECK(missing.header("Content-Length") == "0");
 }
 
-TEST_CASE("a 204 response has no Content-Length and no body", "[ch12][httpserver]") {
+TEST_CASE("a 204 response has no Content-Length and no body", "[ch12][s2][httpserver]") {
   HttpTestServer server([](const HttpRequest& request, HttpResponse* response) {
     if (request.path() == "/none") {
       response->setStatusCode(static_cast<HttpResponse::HttpStatusCode>(204));
@@ -159,7 +160,7 @@ TEST_CASE("a 204 response has no Content-Length and no body", "[ch12][httpserver
   CHECK(some.body == "a body that must not be sent");
 }
 
-TEST_CASE("HEAD gets GET's headers and Content-Length but no body", "[ch12][httpserver]") {
+TEST_CASE("HEAD gets GET's headers and Content-Length but no body", "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
   client.send("HEAD /hello HTTP/1.1\r\nHost: test\r\n\r\n");
@@ -173,7 +174,7 @@ TEST_CASE("HEAD gets GET's headers and Content-Length but no body", "[ch12][http
   CHECK(after.body == "GET /after");
 }
 
-TEST_CASE("HTTP/1.1 keeps the connection for the next request", "[ch12][httpserver]") {
+TEST_CASE("HTTP/1.1 keeps the connection for the next request", "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
   for (int i = 0; i < 3; ++i) {
@@ -185,7 +186,7 @@ TEST_CASE("HTTP/1.1 keeps the connection for the next request", "[ch12][httpserv
 }
 
 TEST_CASE("HTTP/1.0 closes after the response unless it asks for keep-alive",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   SECTION("plain HTTP/1.0: Connection: close, then EOF") {
     Client client(server.port());
@@ -208,7 +209,7 @@ TEST_CASE("HTTP/1.0 closes after the response unless it asks for keep-alive",
   }
 }
 
-TEST_CASE("Connection: close ends the connection after that response", "[ch12][httpserver]") {
+TEST_CASE("Connection: close ends the connection after that response", "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
   client.send(get("/last", "Connection: close\r\n"));
@@ -219,7 +220,7 @@ TEST_CASE("Connection: close ends the connection after that response", "[ch12][h
 }
 
 TEST_CASE("pipelined requests in one write are answered in order with a large body among them",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
   std::string requests;
@@ -240,7 +241,7 @@ TEST_CASE("pipelined requests in one write are answered in order with a large bo
 }
 
 TEST_CASE("a bad request is answered with its status and then the connection closes",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   struct Case {
     int status;
@@ -268,7 +269,7 @@ TEST_CASE("a bad request is answered with its status and then the connection clo
 }
 
 TEST_CASE("after a bad request the server reads the rest so that no reset destroys the answer",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   for (int round = 0; round < 3; ++round) {
     Client client(server.port());
@@ -299,7 +300,7 @@ TEST_CASE("after a bad request the server reads the rest so that no reset destro
 }
 
 TEST_CASE("a client that half-closes after its requests still gets every response",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   SECTION("a small, a large string, and one answered only after the large one") {
     Client client(server.port());
@@ -319,7 +320,8 @@ TEST_CASE("a client that half-closes after its requests still gets every respons
   }
 }
 
-TEST_CASE("Expect: 100-continue gets 100 Continue before the body is sent", "[ch12][httpserver]") {
+TEST_CASE("Expect: 100-continue gets 100 Continue before the body is sent",
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
   client.send(
@@ -336,7 +338,7 @@ TEST_CASE("Expect: 100-continue gets 100 Continue before the body is sent", "[ch
 }
 
 TEST_CASE("the idle timeout closes a client that dribbles its header while others are served",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{}, [](HttpServer& s) { s.setIdleTimeout(0.5); });
   Client slow(server.port());
   auto start = Clock::now();
@@ -373,7 +375,8 @@ TEST_CASE("the idle timeout closes a client that dribbles its header while other
   CHECK(closedAfter < milliseconds(2500));  // the dribble alone would last 4 s
 }
 
-TEST_CASE("the idle timeout counts from the end of the previous response", "[ch12][httpserver]") {
+TEST_CASE("the idle timeout counts from the end of the previous response",
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{}, [](HttpServer& s) { s.setIdleTimeout(0.3); });
   Client client(server.port());
   for (int i = 0; i < 3; ++i) {
@@ -386,7 +389,7 @@ TEST_CASE("the idle timeout counts from the end of the previous response", "[ch1
   CHECK(Clock::now() - idleStart >= milliseconds(50));
 }
 
-TEST_CASE("500 concurrent clients are all answered", "[ch12][httpserver]") {
+TEST_CASE("500 concurrent clients are all answered", "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{}, [](HttpServer& s) { s.setThreadNum(2); });
   std::vector<std::unique_ptr<Client>> clients;
   for (int i = 0; i < 500; ++i) {
@@ -401,7 +404,7 @@ TEST_CASE("500 concurrent clients are all answered", "[ch12][httpserver]") {
 }
 
 TEST_CASE("a client that pipelines requests and reads nothing is not read until its answers drain",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
   // A small send buffer, fixed: once the server stops reading, our sends block after little.
@@ -447,7 +450,7 @@ TEST_CASE("a client that pipelines requests and reads nothing is not read until 
 }
 
 TEST_CASE("a callback that throws is answered 500 and the connection closed without a second call",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   std::atomic<int> thrown{0};
   HttpTestServer server([&thrown](const HttpRequest& request, HttpResponse* response) {
     if (request.path() == "/std") {
@@ -488,7 +491,7 @@ TEST_CASE("a callback that throws is answered 500 and the connection closed with
 }
 
 TEST_CASE("idle keep-alive connections give back the memory of a large answer",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
 #if MYMUDUO_SANITIZED_MALLOC || !MYMUDUO_HAVE_MALLINFO2
   WARN("skipped: needs glibc's mallinfo2(), which a sanitizer's own allocator does not keep");
 #else
@@ -525,7 +528,7 @@ TEST_CASE("idle keep-alive connections give back the memory of a large answer",
 #endif
 }
 
-TEST_CASE("a large string body read steadily outlasts the idle timeout", "[ch12][httpserver]") {
+TEST_CASE("a large string body read steadily outlasts the idle timeout", "[ch12][s2][httpserver]") {
   // A body the kernel cannot absorb: the server's send buffer grows up to tcp_wmem's maximum
   // (4 MiB by default), our receive buffer is fixed small. Read at a pace that takes three
   // idle timeouts, most of it still waits in the server's output buffer when the first one
@@ -567,7 +570,7 @@ TEST_CASE("a large string body read steadily outlasts the idle timeout", "[ch12]
 }
 
 TEST_CASE("an idle timeout too long to represent or not positive is no timeout",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   // Converted to the clock's nanoseconds, 1e300 or infinity does not fit: undefined behaviour,
   // which on x86-64 gave the most negative count, a deadline long past, and every connection
   // closed at once.

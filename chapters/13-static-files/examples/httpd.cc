@@ -1,6 +1,8 @@
-// A static file server: GET and HEAD for the files under one directory.
-//   httpd [--port N=8000] [--threads N=0] [--root DIR=.] [--idle-timeout SECONDS=60]
+// A static file server: GET and HEAD for the files under one directory, with ranges and
+// conditional requests.
+//   httpd [--port N=8000] [--threads N=0] [--root DIR=.] [--idle-timeout SECONDS=60] [--dotfiles]
 // --port 0 lets the kernel choose; the "listening on" log line says which port it took.
+// --dotfiles serves paths such as /.well-known/ or /.env, which are 404 without it.
 // Try it: curl -v http://127.0.0.1:8000/        Stop it: Ctrl-C (SIGINT) or SIGTERM.
 #include <cstdio>
 #include <cstring>
@@ -22,7 +24,7 @@ namespace {
 int usage(const char* prog, int status) {
   std::fprintf(status == 0 ? stdout : stderr,
                "usage: %s [--port N=8000] [--threads N=0] [--root DIR=.] "
-               "[--idle-timeout SECONDS=60]\n",
+               "[--idle-timeout SECONDS=60] [--dotfiles]\n",
                prog);
   return status;
 }
@@ -33,6 +35,7 @@ int main(int argc, char* argv[]) {
   long threads = 0;
   long idleTimeout = 60;
   std::string root = ".";
+  http::StaticFileHandler::Options options;
   for (int i = 1; i < argc; ++i) {
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
     if (std::strcmp(argv[i], "--help") == 0) return usage(argv[0], 0);
@@ -47,6 +50,8 @@ int main(int argc, char* argv[]) {
     } else if (std::strcmp(argv[i], "--root") == 0 && value != nullptr && *value != '\0') {
       root = value;
       ++i;
+    } else if (std::strcmp(argv[i], "--dotfiles") == 0) {
+      options.dotfiles = true;
     } else {
       return usage(argv[0], 2);
     }
@@ -55,7 +60,7 @@ int main(int argc, char* argv[]) {
   // Before anything else: a root that is not a directory is a usage error, not a crash later.
   std::unique_ptr<http::StaticFileHandler> handler;
   try {
-    handler = std::make_unique<http::StaticFileHandler>(root);
+    handler = std::make_unique<http::StaticFileHandler>(root, options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
     return 1;

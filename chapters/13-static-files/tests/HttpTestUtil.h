@@ -1,14 +1,20 @@
 #pragma once
-// Helpers of the HTTP tests: an HttpServer in a loop thread of its own, and a blocking client
-// that parses the responses (framed by Content-Length) coming back on its socket.
+// Helpers of the HTTP tests: an HttpServer in a loop thread of its own, a blocking client that
+// parses the responses (framed by Content-Length) coming back on its socket, and a scratch tree
+// of files for a StaticFileHandler to serve.
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <map>
@@ -162,6 +168,81 @@ class Client {
 
   int fd_;
   std::string pending_;
+};
+
+// ---- a scratch tree of files --------------------------------------------------------------------
+
+/// What every file outside the root holds: no response may contain it.
+inline constexpr char kOutside[] = "OUTSIDE: must never be served";
+
+inline void writeFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+inline void makeDir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) != 0) throw std::runtime_error("mkdir " + path);
+}
+
+inline void makeSymlink(const std::string& target, const std::string& path) {
+  if (::symlink(target.c_str(), path.c_str()) != 0) throw std::runtime_error("symlink " + path);
+}
+
+/// base/            (removed by the destructor)
+///   secret         outside the root
+///   www-private/   a sibling whose name starts with the root's: a prefix check without
+///     secret       its trailing '/' takes it for part of the root
+///   www/           the root
+///     secret       the root's own "secret": what /../secret means (dot segments stop at /)
+///     hello.txt    mtime fixed to 784111777 (Sun, 06 Nov 1994 08:49:37 GMT)
+///     notes.md, data.bin (300 KiB), fifo
+///     sub/index.html
+///     list/        no index.html: "a b.txt", "<x>&.txt", "x:y", dir2/
+///     inside-link -> hello.txt          allowed: stays inside
+///     link-file   -> ../secret          out, relative
+///     link-dir    -> ..                 out, a directory
+///     abs-link    -> <base>/secret      out, absolute
+///     sibling     -> ../www-private/secret
+///     evil-index/index.html -> ../../secret   an index that leads out
+struct ScratchRoot {
+  ScratchRoot() {
+    char tmpl[] = "/tmp/mymuduo-files-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp");
+    base = tmpl;
+    root = base + "/www";
+    writeFile(base + "/secret", kOutside);
+    makeDir(base + "/www-private");
+    writeFile(base + "/www-private/secret", kOutside);
+    makeDir(root);
+    writeFile(root + "/secret", "the root's own secret file\n");
+    writeFile(root + "/hello.txt", "hello, world\n");
+    struct timespec times[2] = {{784111777, 0}, {784111777, 0}};
+    ::utimensat(AT_FDCWD, (root + "/hello.txt").c_str(), times, 0);
+    writeFile(root + "/notes.md", "# Notes\n");
+    writeFile(root + "/data.bin", testutil::pattern(300 * 1024));
+    if (::mkfifo((root + "/fifo").c_str(), 0644) != 0) throw std::runtime_error("mkfifo");
+    makeDir(root + "/sub");
+    writeFile(root + "/sub/index.html", "<p>sub index</p>\n");
+    makeDir(root + "/list");
+    writeFile(root + "/list/a b.txt", "a b\n");
+    writeFile(root + "/list/<x>&.txt", "x\n");
+    writeFile(root + "/list/x:y", "xy\n");
+    makeDir(root + "/list/dir2");
+    makeSymlink("hello.txt", root + "/inside-link");
+    makeSymlink("../secret", root + "/link-file");
+    makeSymlink("..", root + "/link-dir");
+    makeSymlink(base + "/secret", root + "/abs-link");
+    makeSymlink("../www-private/secret", root + "/sibling");
+    makeDir(root + "/evil-index");
+    makeSymlink("../../secret", root + "/evil-index/index.html");
+  }
+  ~ScratchRoot() {
+    std::string cmd = "rm -rf '" + base + "'";
+    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", base.c_str());
+  }
+  std::string base;
+  std::string root;
 };
 
 }  // namespace testutil

@@ -147,7 +147,8 @@ size_t residentBytes() {
 
 }  // namespace
 
-TEST_CASE("every response has a Date (IMF-fixdate) and a Content-Length", "[ch12][httpserver]") {
+TEST_CASE("every response has a Date (IMF-fixdate) and a Content-Length",
+          "[ch12][s2][httpserver]") {
   HttpTestServer server([](const HttpRequest& request, HttpResponse* response) {
     response->setStatusCode(request.path() == "/" ? HttpResponse::k200Ok
                                                   : HttpResponse::k404NotFound);
@@ -168,7 +169,7 @@ TEST_CASE("every response has a Date (IMF-fixdate) and a Content-Length", "[ch12
   CHECK(missing.header("Content-Length") == "0");
 }
 
-TEST_CASE("a 204 response has no Content-Length and no body", "[ch12][httpserver]") {
+TEST_CASE("a 204 response has no Content-Length and no body", "[ch12][s2][httpserver]") {
   HttpTestServer server([](const HttpRequest& request, HttpResponse* response) {
     if (request.path() == "/none") {
       response->setStatusCode(static_cast<HttpResponse::HttpStatusCode>(204));
@@ -190,7 +191,7 @@ TEST_CASE("a 204 response has no Content-Length and no body", "[ch12][httpserver
   CHECK(some.body == "a body that must not be sent");
 }
 
-TEST_CASE("HEAD gets GET's headers and Content-Length but no body", "[ch12][httpserver]") {
+TEST_CASE("HEAD gets GET's headers and Content-Length but no body", "[ch12][s2][httpserver]") {
   TempFile file(100 * 1000);
   Router router;
   router.filePath = file.path();
@@ -210,7 +211,7 @@ TEST_CASE("HEAD gets GET's headers and Content-Length but no body", "[ch12][http
   CHECK(after.body == "GET /after");
 }
 
-TEST_CASE("HTTP/1.1 keeps the connection for the next request", "[ch12][httpserver]") {
+TEST_CASE("HTTP/1.1 keeps the connection for the next request", "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
   for (int i = 0; i < 3; ++i) {
@@ -222,7 +223,7 @@ TEST_CASE("HTTP/1.1 keeps the connection for the next request", "[ch12][httpserv
 }
 
 TEST_CASE("keep-alive file answers are not held back by Nagle and delayed ACKs",
-          "[ch13][httpserver]") {
+          "[ch13][s3][httpserver]") {
   // A file larger than the server reads into its header's buffer goes out as two sends, the
   // header and then sendfile(). With Nagle's algorithm on, the second waits for the ACK of the
   // first, which the client delays (40 ms at least on Linux) because it expects more data: 30
@@ -243,7 +244,7 @@ TEST_CASE("keep-alive file answers are not held back by Nagle and delayed ACKs",
 }
 
 TEST_CASE("HTTP/1.0 closes after the response unless it asks for keep-alive",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   SECTION("plain HTTP/1.0: Connection: close, then EOF") {
     Client client(server.port());
@@ -266,7 +267,7 @@ TEST_CASE("HTTP/1.0 closes after the response unless it asks for keep-alive",
   }
 }
 
-TEST_CASE("Connection: close ends the connection after that response", "[ch12][httpserver]") {
+TEST_CASE("Connection: close ends the connection after that response", "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
   client.send(get("/last", "Connection: close\r\n"));
@@ -277,7 +278,7 @@ TEST_CASE("Connection: close ends the connection after that response", "[ch12][h
 }
 
 TEST_CASE("pipelined requests in one write are answered in order with a file body among them",
-          "[ch13][httpserver]") {
+          "[ch13][s3][httpserver]") {
   TempFile file(3 * 1024 * 1024 + 17);  // more than the socket takes at once
   Router router;
   router.filePath = file.path();
@@ -302,7 +303,7 @@ TEST_CASE("pipelined requests in one write are answered in order with a file bod
 }
 
 TEST_CASE("pipelined requests in one write are answered in order with a large body among them",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
   std::string requests;
@@ -323,7 +324,7 @@ TEST_CASE("pipelined requests in one write are answered in order with a large bo
 }
 
 TEST_CASE("a bad request is answered with its status and then the connection closes",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   struct Case {
     int status;
@@ -351,7 +352,7 @@ TEST_CASE("a bad request is answered with its status and then the connection clo
 }
 
 TEST_CASE("after a bad request the server reads the rest so that no reset destroys the answer",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   for (int round = 0; round < 3; ++round) {
     Client client(server.port());
@@ -382,7 +383,7 @@ TEST_CASE("after a bad request the server reads the rest so that no reset destro
 }
 
 TEST_CASE("a client that half-closes after its requests still gets every response",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   TempFile file(8 * 1024 * 1024);
   Router router;
   router.filePath = file.path();
@@ -407,7 +408,7 @@ TEST_CASE("a client that half-closes after its requests still gets every respons
 }
 
 TEST_CASE("requests sent while a file streams wait in the kernel and not in server memory",
-          "[ch13][httpserver]") {
+          "[ch13][s3][httpserver]") {
   TempFile file(8 * 1024 * 1024);
   Router router;
   router.filePath = file.path();
@@ -450,7 +451,8 @@ TEST_CASE("requests sent while a file streams wait in the kernel and not in serv
   for (int i = 0; i < 10; ++i) CHECK(client.read().body == "GET /x");
 }
 
-TEST_CASE("Expect: 100-continue gets 100 Continue before the body is sent", "[ch12][httpserver]") {
+TEST_CASE("Expect: 100-continue gets 100 Continue before the body is sent",
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
   client.send(
@@ -467,7 +469,7 @@ TEST_CASE("Expect: 100-continue gets 100 Continue before the body is sent", "[ch
 }
 
 TEST_CASE("the idle timeout closes a client that dribbles its header while others are served",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{}, [](HttpServer& s) { s.setIdleTimeout(0.5); });
   Client slow(server.port());
   auto start = Clock::now();
@@ -504,7 +506,8 @@ TEST_CASE("the idle timeout closes a client that dribbles its header while other
   CHECK(closedAfter < milliseconds(2500));  // the dribble alone would last 4 s
 }
 
-TEST_CASE("the idle timeout counts from the end of the previous response", "[ch12][httpserver]") {
+TEST_CASE("the idle timeout counts from the end of the previous response",
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{}, [](HttpServer& s) { s.setIdleTimeout(0.3); });
   Client client(server.port());
   for (int i = 0; i < 3; ++i) {
@@ -518,7 +521,7 @@ TEST_CASE("the idle timeout counts from the end of the previous response", "[ch1
 }
 
 TEST_CASE("a client that resets during a file body leaves the server serving others",
-          "[ch13][httpserver]") {
+          "[ch13][s3][httpserver]") {
   TempFile file(20 * 1024 * 1024);
   Router router;
   router.filePath = file.path();
@@ -540,7 +543,7 @@ TEST_CASE("a client that resets during a file body leaves the server serving oth
   CHECK(waitFor([&] { return countOpenFds() == fdsBefore + 2; }));
 }
 
-TEST_CASE("500 concurrent clients are all answered", "[ch12][httpserver]") {
+TEST_CASE("500 concurrent clients are all answered", "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{}, [](HttpServer& s) { s.setThreadNum(2); });
   std::vector<std::unique_ptr<Client>> clients;
   for (int i = 0; i < 500; ++i) {
@@ -554,7 +557,8 @@ TEST_CASE("500 concurrent clients are all answered", "[ch12][httpserver]") {
   CHECK(answered == 500);
 }
 
-TEST_CASE("a 20 MiB file goes to a slow reader with bounded server memory", "[ch13][httpserver]") {
+TEST_CASE("a 20 MiB file goes to a slow reader with bounded server memory",
+          "[ch13][s3][httpserver]") {
   TempFile file(20 * 1024 * 1024);
   Router router;
   router.filePath = file.path();
@@ -595,7 +599,7 @@ TEST_CASE("a 20 MiB file goes to a slow reader with bounded server memory", "[ch
 }
 
 TEST_CASE("a download that goes on is not idle but one that stalls is closed by the idle timeout",
-          "[ch13][httpserver]") {
+          "[ch13][s3][httpserver]") {
   TempFile file(64 * 1024 * 1024);
   Router router;
   router.filePath = file.path();
@@ -630,7 +634,7 @@ TEST_CASE("a download that goes on is not idle but one that stalls is closed by 
 }
 
 TEST_CASE("a client that pipelines requests and reads nothing is not read until its answers drain",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{});
   Client client(server.port());
   // A small send buffer, fixed: once the server stops reading, our sends block after little.
@@ -676,7 +680,7 @@ TEST_CASE("a client that pipelines requests and reads nothing is not read until 
 }
 
 TEST_CASE("a callback that throws is answered 500 and the connection closed without a second call",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   std::atomic<int> thrown{0};
   HttpTestServer server([&thrown](const HttpRequest& request, HttpResponse* response) {
     if (request.path() == "/std") {
@@ -717,7 +721,7 @@ TEST_CASE("a callback that throws is answered 500 and the connection closed with
 }
 
 TEST_CASE("idle keep-alive connections give back the memory of a large answer",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
 #if MYMUDUO_SANITIZED_MALLOC || !MYMUDUO_HAVE_MALLINFO2
   WARN("skipped: needs glibc's mallinfo2(), which a sanitizer's own allocator does not keep");
 #else
@@ -754,7 +758,7 @@ TEST_CASE("idle keep-alive connections give back the memory of a large answer",
 #endif
 }
 
-TEST_CASE("a large string body read steadily outlasts the idle timeout", "[ch12][httpserver]") {
+TEST_CASE("a large string body read steadily outlasts the idle timeout", "[ch12][s2][httpserver]") {
   // A body the kernel cannot absorb: the server's send buffer grows up to tcp_wmem's maximum
   // (4 MiB by default), our receive buffer is fixed small. Read at a pace that takes three
   // idle timeouts, most of it still waits in the server's output buffer when the first one
@@ -796,7 +800,7 @@ TEST_CASE("a large string body read steadily outlasts the idle timeout", "[ch12]
 }
 
 TEST_CASE("an idle timeout too long to represent or not positive is no timeout",
-          "[ch12][httpserver]") {
+          "[ch12][s2][httpserver]") {
   // Converted to the clock's nanoseconds, 1e300 or infinity does not fit: undefined behaviour,
   // which on x86-64 gave the most negative count, a deadline long past, and every connection
   // closed at once.

@@ -55,8 +55,8 @@ void HttpResponse::setBody(std::string body) {
   bodyFile_.reset();
 }
 
-void HttpResponse::setBodyFile(int fd, uint64_t length) {
-  bodyFile_ = std::make_shared<FileBody>(fd, length);
+void HttpResponse::setBodyFile(int fd, uint64_t length, uint64_t offset) {
+  bodyFile_ = std::make_shared<FileBody>(fd, offset, length);
   body_.clear();
 }
 
@@ -82,11 +82,13 @@ void HttpResponse::appendToBuffer(net::Buffer* output, bool headOnly) const {
     add(httpDateNow());
     add("\r\n");
   }
+  if (!hasHeader("Server")) add("Server: mymuduo\r\n");
   add(headerLines_);
-  // Content-Length also on the answer to HEAD: it is what GET would have sent (RFC 9110 §9.3.2);
-  // and on a 304, where it would be the selected representation's. Never on 1xx or 204.
+  // Content-Length also on the answer to HEAD: it is what GET would have sent (RFC 9110 §9.3.2).
+  // Never on 1xx or 204 (RFC 9110 §8.6), nor on a 304: there it may only be the length of the
+  // 200 it stands for, which a string body here does not know.
   char length[20];
-  if (code >= 200 && code != 204) {
+  if (code >= 200 && code != 204 && code != 304) {
     add("Content-Length: ");
     add(toDecimal(contentLength(), length));
     add("\r\n");
@@ -116,6 +118,8 @@ const char* HttpResponse::reasonPhrase(int statusCode) {
       return "Created";
     case 204:
       return "No Content";
+    case 206:
+      return "Partial Content";
     case 301:
       return "Moved Permanently";
     case 302:
@@ -132,10 +136,14 @@ const char* HttpResponse::reasonPhrase(int statusCode) {
       return "Method Not Allowed";
     case 408:
       return "Request Timeout";
+    case 412:
+      return "Precondition Failed";
     case 413:
       return "Content Too Large";
     case 414:
       return "URI Too Long";
+    case 416:
+      return "Range Not Satisfiable";
     case 431:
       return "Request Header Fields Too Large";
     case 500:

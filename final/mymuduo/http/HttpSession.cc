@@ -89,7 +89,7 @@ void sendScratch(net::TcpConnection& conn, net::Buffer* scratch) {
 bool appendSmallFile(const HttpResponse::FileBody& file, net::Buffer* buf) {
   size_t want = static_cast<size_t>(file.length);
   buf->ensureWritableBytes(want);
-  ssize_t n = ::pread(file.fd.get(), buf->beginWrite(), want, 0);
+  ssize_t n = ::pread(file.fd.get(), buf->beginWrite(), want, static_cast<off_t>(file.offset));
   if (n != static_cast<ssize_t>(want)) return false;
   buf->hasWritten(want);
   return true;
@@ -241,7 +241,8 @@ void HttpSession::respond(const TcpConnectionPtr& conn) {
     phase_ = Phase::kSendingFile;
     file_ = file;
     closeAfterFile_ = response.closeConnection();
-    conn->sendFile(file->fd.get(), 0, static_cast<size_t>(file->length));
+    conn->sendFile(file->fd.get(), static_cast<off_t>(file->offset),
+                   static_cast<size_t>(file->length));
     restartIdleWindow(*conn);
     return;
   }

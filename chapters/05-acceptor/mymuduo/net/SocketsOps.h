@@ -10,22 +10,26 @@ namespace sockets {
 /// "OrDie" functions abort with the errno text: they fail only on programming or
 /// configuration errors (a port in use, no fds left at start-up).
 
-/// A non-blocking, close-on-exec TCP socket. The first call also ignores SIGPIPE for the
-/// whole process: writing to a peer that has closed must return EPIPE, not kill us.
-int createNonblockingOrDie();
+/// A non-blocking, close-on-exec TCP socket of `family` (AF_INET or AF_INET6). The first call
+/// also ignores SIGPIPE for the whole process: writing to a peer that has closed must return
+/// EPIPE, not kill us.
+int createNonblockingOrDie(sa_family_t family = AF_INET);
 
+/// addr is an AF_INET or AF_INET6 address; its family gives the length bind(2) is told.
 void bindOrDie(int sockfd, const struct sockaddr* addr);
 void listenOrDie(int sockfd);
 /// Returns the new connection's fd (non-blocking, close-on-exec), or -1 with errno set
 /// for the errors a server must survive (EAGAIN, ECONNABORTED, EMFILE...).
-int accept(int sockfd, struct sockaddr_in* addr);
+/// addr: a sockaddr_in6, big enough for either family; its family field says which it holds.
+int accept(int sockfd, struct sockaddr_in6* addr);
 void close(int sockfd);
 void shutdownWrite(int sockfd);
 
 /// The pending error of a socket (SO_ERROR), as an errno value.
 int getSocketError(int sockfd);
-struct sockaddr_in getLocalAddr(int sockfd);
-struct sockaddr_in getPeerAddr(int sockfd);
+/// Either family, in a sockaddr_in6 (see accept); InetAddress takes it as it is.
+struct sockaddr_in6 getLocalAddr(int sockfd);
+struct sockaddr_in6 getPeerAddr(int sockfd);
 
 }  // namespace sockets
 }  // namespace net

@@ -23,7 +23,7 @@ constexpr double kAcceptRetrySeconds = 0.1;
 
 Acceptor::Acceptor(EventLoop* loop, const InetAddress& listenAddr, bool reuseport)
     : loop_(loop),
-      acceptSocket_(sockets::createNonblockingOrDie()),
+      acceptSocket_(sockets::createNonblockingOrDie(listenAddr.family())),
       acceptChannel_(loop, acceptSocket_.fd()),
       idleFd_(openIdleFd()) {
   if (idleFd_ < 0) {

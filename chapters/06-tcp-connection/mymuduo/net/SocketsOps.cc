@@ -23,13 +23,19 @@ void ignoreSigPipeOnce() {
   (void)ignored;
 }
 
-socklen_t addrLen() { return static_cast<socklen_t>(sizeof(struct sockaddr_in)); }
+socklen_t addrLen(const struct sockaddr* addr) {
+  return static_cast<socklen_t>(addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                            : sizeof(struct sockaddr_in));
+}
+
+// Room for either family: the kernel fills in what the socket is.
+constexpr socklen_t kAddr6Len = static_cast<socklen_t>(sizeof(struct sockaddr_in6));
 
 }  // namespace
 
-int sockets::createNonblockingOrDie() {
+int sockets::createNonblockingOrDie(sa_family_t family) {
   ignoreSigPipeOnce();
-  int sockfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+  int sockfd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
   if (sockfd < 0) {
     LOG_SYSFATAL << "sockets::createNonblockingOrDie";
   }
@@ -37,7 +43,7 @@ int sockets::createNonblockingOrDie() {
 }
 
 void sockets::bindOrDie(int sockfd, const struct sockaddr* addr) {
-  if (::bind(sockfd, addr, addrLen()) < 0) {
+  if (::bind(sockfd, addr, addrLen(addr)) < 0) {
     LOG_SYSFATAL << "sockets::bindOrDie";
   }
 }
@@ -48,8 +54,8 @@ void sockets::listenOrDie(int sockfd) {
   }
 }
 
-int sockets::accept(int sockfd, struct sockaddr_in* addr) {
-  socklen_t len = addrLen();
+int sockets::accept(int sockfd, struct sockaddr_in6* addr) {
+  socklen_t len = kAddr6Len;
   int connfd = ::accept4(sockfd, reinterpret_cast<struct sockaddr*>(addr), &len,
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (connfd < 0) {
@@ -111,20 +117,20 @@ int sockets::getSocketError(int sockfd) {
   return optval;
 }
 
-struct sockaddr_in sockets::getLocalAddr(int sockfd) {
-  struct sockaddr_in localaddr;
+struct sockaddr_in6 sockets::getLocalAddr(int sockfd) {
+  struct sockaddr_in6 localaddr;
   std::memset(&localaddr, 0, sizeof localaddr);
-  socklen_t len = addrLen();
+  socklen_t len = kAddr6Len;
   if (::getsockname(sockfd, reinterpret_cast<struct sockaddr*>(&localaddr), &len) < 0) {
     LOG_SYSERR << "sockets::getLocalAddr";
   }
   return localaddr;
 }
 
-struct sockaddr_in sockets::getPeerAddr(int sockfd) {
-  struct sockaddr_in peeraddr;
+struct sockaddr_in6 sockets::getPeerAddr(int sockfd) {
+  struct sockaddr_in6 peeraddr;
   std::memset(&peeraddr, 0, sizeof peeraddr);
-  socklen_t len = addrLen();
+  socklen_t len = kAddr6Len;
   if (::getpeername(sockfd, reinterpret_cast<struct sockaddr*>(&peeraddr), &len) < 0) {
     LOG_SYSERR << "sockets::getPeerAddr";
   }

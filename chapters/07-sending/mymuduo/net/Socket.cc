@@ -31,11 +31,11 @@ void Socket::bindAddress(const InetAddress& addr) {
 void Socket::listen() { sockets::listenOrDie(sockfd_.get()); }
 
 int Socket::accept(InetAddress* peeraddr) {
-  struct sockaddr_in addr;
+  struct sockaddr_in6 addr;
   std::memset(&addr, 0, sizeof addr);
   int connfd = sockets::accept(sockfd_.get(), &addr);
   if (connfd >= 0) {
-    peeraddr->setSockAddr(addr);
+    peeraddr->setSockAddrInet6(addr);
   }
   return connfd;
 }

@@ -23,13 +23,19 @@ void ignoreSigPipeOnce() {
   (void)ignored;
 }
 
-socklen_t addrLen() { return static_cast<socklen_t>(sizeof(struct sockaddr_in)); }
+socklen_t addrLen(const struct sockaddr* addr) {
+  return static_cast<socklen_t>(addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                            : sizeof(struct sockaddr_in));
+}
+
+// Room for either family: the kernel fills in what the socket is.
+constexpr socklen_t kAddr6Len = static_cast<socklen_t>(sizeof(struct sockaddr_in6));
 
 }  // namespace
 
-int sockets::createNonblockingOrDie() {
+int sockets::createNonblockingOrDie(sa_family_t family) {
   ignoreSigPipeOnce();
-  int sockfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+  int sockfd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
   if (sockfd < 0) {
     LOG_SYSFATAL << "sockets::createNonblockingOrDie";
   }
@@ -37,7 +43,7 @@ int sockets::createNonblockingOrDie() {
 }
 
 void sockets::bindOrDie(int sockfd, const struct sockaddr* addr) {
-  if (::bind(sockfd, addr, addrLen()) < 0) {
+  if (::bind(sockfd, addr, addrLen(addr)) < 0) {
     LOG_SYSFATAL << "sockets::bindOrDie";
   }
 }
@@ -48,8 +54,8 @@ void sockets::listenOrDie(int sockfd) {
   }
 }
 
-int sockets::accept(int sockfd, struct sockaddr_in* addr) {
-  socklen_t len = addrLen();
+int sockets::accept(int sockfd, struct sockaddr_in6* addr) {
+  socklen_t len = kAddr6Len;
   int connfd = ::accept4(sockfd, reinterpret_cast<struct sockaddr*>(addr), &len,
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (connfd < 0) {
@@ -84,7 +90,7 @@ int sockets::accept(int sockfd, struct sockaddr_in* addr) {
 }
 
 int sockets::connect(int sockfd, const struct sockaddr* addr) {
-  return ::connect(sockfd, addr, addrLen());
+  return ::connect(sockfd, addr, addrLen(addr));
 }
 
 void sockets::close(int sockfd) {
@@ -115,20 +121,20 @@ int sockets::getSocketError(int sockfd) {
   return optval;
 }
 
-struct sockaddr_in sockets::getLocalAddr(int sockfd) {
-  struct sockaddr_in localaddr;
+struct sockaddr_in6 sockets::getLocalAddr(int sockfd) {
+  struct sockaddr_in6 localaddr;
   std::memset(&localaddr, 0, sizeof localaddr);
-  socklen_t len = addrLen();
+  socklen_t len = kAddr6Len;
   if (::getsockname(sockfd, reinterpret_cast<struct sockaddr*>(&localaddr), &len) < 0) {
     LOG_SYSERR << "sockets::getLocalAddr";
   }
   return localaddr;
 }
 
-struct sockaddr_in sockets::getPeerAddr(int sockfd) {
-  struct sockaddr_in peeraddr;
+struct sockaddr_in6 sockets::getPeerAddr(int sockfd) {
+  struct sockaddr_in6 peeraddr;
   std::memset(&peeraddr, 0, sizeof peeraddr);
-  socklen_t len = addrLen();
+  socklen_t len = kAddr6Len;
   if (::getpeername(sockfd, reinterpret_cast<struct sockaddr*>(&peeraddr), &len) < 0) {
     LOG_SYSERR << "sockets::getPeerAddr";
   }
@@ -136,10 +142,15 @@ struct sockaddr_in sockets::getPeerAddr(int sockfd) {
 }
 
 bool sockets::isSelfConnect(int sockfd) {
-  struct sockaddr_in localaddr = getLocalAddr(sockfd);
-  struct sockaddr_in peeraddr = getPeerAddr(sockfd);
-  return localaddr.sin_port == peeraddr.sin_port &&
-         localaddr.sin_addr.s_addr == peeraddr.sin_addr.s_addr;
+  struct sockaddr_in6 localaddr = getLocalAddr(sockfd);
+  struct sockaddr_in6 peeraddr = getPeerAddr(sockfd);
+  if (localaddr.sin6_family == AF_INET) {
+    const auto* local4 = reinterpret_cast<const struct sockaddr_in*>(&localaddr);
+    const auto* peer4 = reinterpret_cast<const struct sockaddr_in*>(&peeraddr);
+    return local4->sin_port == peer4->sin_port && local4->sin_addr.s_addr == peer4->sin_addr.s_addr;
+  }
+  return localaddr.sin6_port == peeraddr.sin6_port &&
+         std::memcmp(&localaddr.sin6_addr, &peeraddr.sin6_addr, sizeof localaddr.sin6_addr) == 0;
 }
 
 }  // namespace net

@@ -101,7 +101,7 @@ void Connector::restart() {
 }
 
 void Connector::connect() {
-  int sockfd = sockets::createNonblockingOrDie();
+  int sockfd = sockets::createNonblockingOrDie(serverAddr_.family());
   int ret = sockets::connect(sockfd, serverAddr_.getSockAddr());
   int savedErrno = (ret == 0) ? 0 : errno;
   switch (savedErrno) {

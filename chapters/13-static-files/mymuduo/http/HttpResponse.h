@@ -23,24 +23,30 @@ class HttpResponse {
   enum HttpStatusCode {
     kUnknown = 0,
     k200Ok = 200,
+    k206PartialContent = 206,
     k301MovedPermanently = 301,
+    k304NotModified = 304,
     k400BadRequest = 400,
     k403Forbidden = 403,
     k404NotFound = 404,
     k405MethodNotAllowed = 405,
+    k412PreconditionFailed = 412,
     k413ContentTooLarge = 413,
     k414UriTooLong = 414,
+    k416RangeNotSatisfiable = 416,
     k431RequestHeaderFieldsTooLarge = 431,
     k500InternalServerError = 500,
     k501NotImplemented = 501,
     k505HttpVersionNotSupported = 505,
   };
 
-  /// An open file to send as the body: its fd (closed when the FileBody goes) and how many bytes
-  /// of it, from offset 0.
+  /// An open file to send as the body: its fd (closed when the FileBody goes) and which bytes
+  /// of it, `length` from `offset` (a range of the file, for a 206).
   struct FileBody {
-    FileBody(int fileFd, uint64_t fileLength) : fd(fileFd), length(fileLength) {}
+    FileBody(int fileFd, uint64_t fileOffset, uint64_t fileLength)
+        : fd(fileFd), offset(fileOffset), length(fileLength) {}
     const UniqueFd fd;
+    const uint64_t offset;
     const uint64_t length;
   };
 
@@ -65,19 +71,19 @@ class HttpResponse {
 
   void setBody(std::string body);
   const std::string& body() const { return body_; }
-  /// The body is the first `length` bytes of the open file `fd`; the response owns `fd`
+  /// The body is `length` bytes of the open file `fd`, from `offset`; the response owns `fd`
   /// from now on and closes it.
-  void setBodyFile(int fd, uint64_t length);
+  void setBodyFile(int fd, uint64_t length, uint64_t offset = 0);
   const std::shared_ptr<FileBody>& bodyFile() const { return bodyFile_; }
 
   /// The number of body bytes, whichever kind of body (the Content-Length).
   uint64_t contentLength() const;
 
-  /// Writes the status line and headers (with Date unless one was added, Content-Length, and
-  /// "Connection: close" when closing, "Connection: keep-alive" otherwise) and then the string
-  /// body, unless `headOnly` (the answer to HEAD: the same headers, no body). A file body is
-  /// not written here: the server streams it. A status without a body (see statusHasBody)
-  /// gets no body, and for 1xx and 204 no Content-Length either (RFC 9110 §8.6).
+  /// Writes the status line and headers (with Date and "Server: mymuduo" unless added,
+  /// Content-Length, and "Connection: close" when closing, "Connection: keep-alive" otherwise)
+  /// and then the string body, unless `headOnly` (the answer to HEAD: the same headers, no
+  /// body). A file body is not written here: the server streams it. A status without a body
+  /// (see statusHasBody) gets no body, and for 1xx, 204 and 304 no Content-Length either.
   void appendToBuffer(net::Buffer* output, bool headOnly = false) const;
 
   /// "OK", "Not Found", ...; "Unknown" for a code this class does not name.

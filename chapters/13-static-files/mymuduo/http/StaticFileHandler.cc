@@ -40,17 +40,26 @@
 // path starting at the root's fd, follows symlinks as it goes, and fails with EXDEV on any
 // step above the root or to an absolute path, in the same lookup that opens the file.
 // RESOLVE_NO_MAGICLINKS also refuses /proc/<pid>/fd-style links, which jump anywhere.
+// It also refuses an absolute symlink that leads to a file beneath the root: for that one
+// case realpath() finds where the link leads, and openat2 opens the result beneath the root
+// again, so a tree changed in between makes the open fail and never leads out.
 
 namespace mymuduo {
 namespace http {
 
 struct StaticFileHandler::Root {
-  Root(int rootFd, std::string rootRealPath, Confinement how)
-      : fd(rootFd), realPath(std::move(rootRealPath)), confinement(how) {}
+  Root(int rootFd, std::string rootRealPath, const Options& options, MimeTypeMap types)
+      : fd(rootFd),
+        realPath(std::move(rootRealPath)),
+        confinement(options.confinement),
+        dotfiles(options.dotfiles),
+        mimeTypes(std::move(types)) {}
 
   const UniqueFd fd;  // O_PATH: usable only as the starting point of lookups
   const std::string realPath;
   const Confinement confinement;
+  const bool dotfiles;
+  const MimeTypeMap mimeTypes;  // from the mime.types file, for what the built-in table lacks
   // Set once, by whichever thread first finds openat2 missing; the others may try it once more.
   std::atomic<bool> noOpenat2{false};
 };
@@ -83,17 +92,133 @@ HttpResponse::HttpStatusCode statusForErrno(int err) {
   }
 }
 
-void sendFile(HttpResponse* response, int fd, const struct stat& st, const std::string& name) {
-  response->setStatusCode(HttpResponse::k200Ok);
-  response->setContentType(mimeTypeForPath(name));
-  response->addHeader("Last-Modified", formatHttpDate(st.st_mtime));
-  response->setBodyFile(fd, static_cast<uint64_t>(st.st_size));
+const std::string* findField(const HttpRequest& request, std::string_view name) {
+  auto field = request.headers().find(name);
+  return field == request.headers().end() ? nullptr : &field->second;
+}
+
+/// The preconditions of RFC 9110 §13.2.2, in its order, for GET and HEAD of a file: 412 when
+/// If-Match, or else If-Unmodified-Since, fails; 304 when If-None-Match, or else
+/// If-Modified-Since, finds the client's copy current; 200 otherwise. A field sent twice
+/// arrives as "a, b" (HttpRequest::addHeader): a longer list of tags, or no date at all.
+HttpResponse::HttpStatusCode evaluatePreconditions(const HttpRequest& request,
+                                                   const std::string& entityTag,
+                                                   std::time_t mtime) {
+  std::time_t date;
+  if (const std::string* ifMatch = findField(request, "If-Match")) {
+    if (!entityTagListMatches(*ifMatch, entityTag, false)) {
+      return HttpResponse::k412PreconditionFailed;
+    }
+  } else if (const std::string* since = findField(request, "If-Unmodified-Since")) {
+    // A date that does not parse is ignored (§13.1.4), as below.
+    if (parseHttpDate(*since, &date) && mtime > date) return HttpResponse::k412PreconditionFailed;
+  }
+  if (const std::string* ifNoneMatch = findField(request, "If-None-Match")) {
+    if (entityTagListMatches(*ifNoneMatch, entityTag, true)) return HttpResponse::k304NotModified;
+  } else if (const std::string* since = findField(request, "If-Modified-Since")) {
+    if (parseHttpDate(*since, &date) && mtime <= date) return HttpResponse::k304NotModified;
+  }
+  return HttpResponse::k200Ok;
+}
+
+/// Whether a Range may apply (RFC 9110 §13.1.5): no If-Range, or one that names this version
+/// of the file, by an entity tag that compares strongly (ours is strong, so it must be the
+/// same bytes) or by a date equal to Last-Modified. Otherwise the whole file.
+bool ifRangeHolds(const HttpRequest& request, const std::string& entityTag, std::time_t mtime) {
+  const std::string* ifRange = findField(request, "If-Range");
+  if (ifRange == nullptr || *ifRange == entityTag) return true;
+  std::time_t date;
+  return parseHttpDate(*ifRange, &date) && date == mtime;
+}
+
+/// The answer for the regular file `fd`, named `name` beneath the root, to GET or HEAD.
+void sendFile(const HttpRequest& request, HttpResponse* response, UniqueFd fd,
+              const struct stat& st, const std::string& name, const MimeTypeMap& types) {
+  const auto size = static_cast<uint64_t>(st.st_size);
+  const std::string entityTag = makeEntityTag(size, st.st_mtim);
+  const std::string lastModified = formatHttpDate(st.st_mtime);
+  const HttpResponse::HttpStatusCode precondition =
+      evaluatePreconditions(request, entityTag, st.st_mtime);
+  if (precondition == HttpResponse::k412PreconditionFailed) {
+    sendError(response, precondition);
+    return;
+  }
+  if (precondition == HttpResponse::k304NotModified) {
+    // The validators a cache refreshes its copy with, and nothing of the body (RFC 9110
+    // §15.4.5): no Content-Type, and no file, so no Content-Length either.
+    response->setStatusCode(precondition);
+    response->addHeader("ETag", entityTag);
+    response->addHeader("Last-Modified", lastModified);
+    return;
+  }
+  ByteRange range;
+  const std::string* rangeField = findField(request, "Range");
+  if (rangeField != nullptr && ifRangeHolds(request, entityTag, st.st_mtime)) {
+    range = parseByteRange(*rangeField, size);
+  }
+  if (range.kind == ByteRange::kUnsatisfiable) {
+    sendError(response, HttpResponse::k416RangeNotSatisfiable);
+    response->addHeader("Content-Range", "bytes */" + std::to_string(size));
+    return;
+  }
+  response->setContentType(mimeTypeForPath(name, &types));
+  response->addHeader("Last-Modified", lastModified);
+  response->addHeader("ETag", entityTag);
+  response->addHeader("Accept-Ranges", "bytes");
+  if (range.kind == ByteRange::kPartial) {
+    // HEAD too: its answer is the one GET would get, without the body (RFC 9110 §9.3.2).
+    response->setStatusCode(HttpResponse::k206PartialContent);
+    response->addHeader("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                             std::to_string(range.last) + "/" +
+                                             std::to_string(size));
+    response->setBodyFile(fd.release(), range.last - range.first + 1, range.first);
+  } else {
+    response->setStatusCode(HttpResponse::k200Ok);
+    response->setBodyFile(fd.release(), size);
+  }
 }
 
 bool isBeneath(const std::string& path, const std::string& root) {
   if (root == "/") return true;
   // root + "/": "/srv/www" must not let "/srv/www-private" through.
   return path == root || path.compare(0, root.size() + 1, root + "/") == 0;
+}
+
+/// `relative` (beneath the root) with every symlink resolved by realpath(), as an absolute
+/// path. False with realpath()'s errno when it leads nowhere, with EXDEV when it leads out of
+/// the root (checked with the trailing '/').
+bool resolveBeneath(const std::string& rootPath, const std::string& relative,
+                    std::string* resolved) {
+  std::string full = rootPath + (rootPath == "/" ? "" : "/") + relative;
+  char* real = ::realpath(full.c_str(), nullptr);
+  if (real == nullptr) return false;
+  *resolved = real;
+  std::free(real);
+  if (!isBeneath(*resolved, rootPath)) {
+    errno = EXDEV;
+    return false;
+  }
+  return true;
+}
+
+/// A mime.types file's extensions; none when it is missing or unreadable. Read whole, up to a
+/// bound: Debian's has 74 KiB.
+MimeTypeMap readMimeTypesFile(const std::string& path) {
+  constexpr size_t kMaxBytes = 1024 * 1024;
+  if (path.empty()) return {};
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  struct stat st;
+  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+  std::string text(std::min(static_cast<size_t>(st.st_size), kMaxBytes), '\0');
+  size_t got = 0;
+  while (got < text.size()) {
+    ssize_t n = ::read(fd.get(), &text[got], text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  text.resize(got);
+  return parseMimeTypes(text);
 }
 
 /// Whether the symlink `relative` (beneath the root, as for openBeneath) leads to a directory
@@ -129,9 +254,10 @@ bool openat2Works(int rootFd) {
 }
 
 /// A page listing directory `dirFd` (which it takes over), shown as `urlPath` ("/a/b/"); its
-/// entries are `prefix` + name beneath the handler's root.
+/// entries are `prefix` + name beneath the handler's root. Names that start with '.' are left
+/// out unless `dotfiles`: a request for one would be 404.
 void sendListing(HttpResponse* response, int dirFd, const std::string& urlPath,
-                 const StaticFileHandler& handler, const std::string& prefix) {
+                 const StaticFileHandler& handler, const std::string& prefix, bool dotfiles) {
   DIR* dir = ::fdopendir(dirFd);
   if (dir == nullptr) {
     ::close(dirFd);
@@ -144,6 +270,7 @@ void sendListing(HttpResponse* response, int dirFd, const std::string& urlPath,
   while (struct dirent* entry = ::readdir(dir)) {
     std::string name = entry->d_name;
     if (name == "." || (name == ".." && urlPath == "/")) continue;
+    if (!dotfiles && name[0] == '.' && name != "..") continue;
     bool isDir = entry->d_type == DT_DIR;
     bool isLink = entry->d_type == DT_LNK;
     if (entry->d_type == DT_UNKNOWN) {
@@ -178,7 +305,10 @@ void sendListing(HttpResponse* response, int dirFd, const std::string& urlPath,
 
 }  // namespace
 
-StaticFileHandler::StaticFileHandler(const std::string& root, Confinement confinement) {
+StaticFileHandler::StaticFileHandler(const std::string& root, Confinement confinement)
+    : StaticFileHandler(root, Options{confinement}) {}
+
+StaticFileHandler::StaticFileHandler(const std::string& root, const Options& options) {
   UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) {
     int err = errno;
@@ -192,7 +322,8 @@ StaticFileHandler::StaticFileHandler(const std::string& root, Confinement confin
   }
   std::string realPath = real;
   std::free(real);
-  root_ = std::make_shared<Root>(fd.release(), std::move(realPath), confinement);
+  root_ = std::make_shared<Root>(fd.release(), std::move(realPath), options,
+                                 readMimeTypesFile(options.mimeTypesFile));
 }
 
 const std::string& StaticFileHandler::root() const { return root_->realPath; }
@@ -210,6 +341,19 @@ int StaticFileHandler::openBeneath(const std::string& relative, int flags) const
       // prove it stayed beneath the root; trying again is what openat2(2) suggests.
       if (errno != EAGAIN) break;
     }
+    if (errno == EXDEV || errno == ELOOP) {
+      // Perhaps an absolute symlink to a file beneath the root (see the top of this file).
+      int err = errno;
+      std::string resolved;
+      if (!resolveBeneath(root_->realPath, relative, &resolved)) {
+        errno = err;  // leading out, or nowhere: the answer the client gets is the same
+        return -1;
+      }
+      const size_t prefix = root_->realPath == "/" ? 1 : root_->realPath.size() + 1;
+      std::string again = resolved.size() < prefix ? "." : resolved.substr(prefix);
+      long fd = ::syscall(SYS_openat2, root_->fd.get(), again.c_str(), &how, sizeof how);
+      return fd >= 0 ? static_cast<int>(fd) : -1;
+    }
     // ENOSYS: a kernel before 5.6. EPERM: a seccomp filter that does not know the call, or a
     // refusal of this very file; openat2Works() tells which.
     if ((errno != ENOSYS && errno != EPERM) || openat2Works(root_->fd.get())) return -1;
@@ -224,16 +368,9 @@ int StaticFileHandler::openBeneath(const std::string& relative, int flags) const
   // (with the trailing '/'), then open the resolved name. The open is a second lookup: a
   // directory on the checked path swapped for a symlink in between still leads out.
   // O_NOFOLLOW narrows that to the directories (a swapped last component fails with ELOOP).
-  std::string full = root_->realPath + (root_->realPath == "/" ? "" : "/") + relative;
-  char* resolved = ::realpath(full.c_str(), nullptr);
-  if (resolved == nullptr) return -1;
-  std::string checked = resolved;
-  std::free(resolved);
-  if (!isBeneath(checked, root_->realPath)) {
-    errno = EXDEV;
-    return -1;
-  }
-  return ::open(checked.c_str(), flags | O_NOFOLLOW);
+  std::string resolved;
+  if (!resolveBeneath(root_->realPath, relative, &resolved)) return -1;
+  return ::open(resolved.c_str(), flags | O_NOFOLLOW);
 }
 
 void StaticFileHandler::operator()(const HttpRequest& request, HttpResponse* response) const {
@@ -250,6 +387,11 @@ void StaticFileHandler::operator()(const HttpRequest& request, HttpResponse* res
     return;
   }
   const std::string path = removeDotSegments(decoded);  // "/..." with no ".", ".." or "//"
+  if (!root_->dotfiles && hasDotSegment(path)) {
+    // As if absent: ".git/" or ".env" are not for the world, nor is whether they exist.
+    sendError(response, HttpResponse::k404NotFound);
+    return;
+  }
   const bool wantsDirectory = path.back() == '/';
   // A trailing '/' stays on: the kernel then refuses a regular file with ENOTDIR.
   const std::string relative = path == "/" ? "." : path.substr(1);
@@ -267,7 +409,7 @@ void StaticFileHandler::operator()(const HttpRequest& request, HttpResponse* res
     return;
   }
   if (S_ISREG(st.st_mode)) {
-    sendFile(response, fd.release(), st, path);
+    sendFile(request, response, std::move(fd), st, path, root_->mimeTypes);
     return;
   }
   if (!S_ISDIR(st.st_mode)) {  // FIFO, socket, device
@@ -290,14 +432,15 @@ void StaticFileHandler::operator()(const HttpRequest& request, HttpResponse* res
   if (indexFd.get() >= 0) {
     struct stat indexSt;
     if (::fstat(indexFd.get(), &indexSt) == 0 && S_ISREG(indexSt.st_mode)) {
-      sendFile(response, indexFd.release(), indexSt, index);
+      sendFile(request, response, std::move(indexFd), indexSt, index, root_->mimeTypes);
       return;
     }
   } else if (errno != ENOENT) {
     sendError(response, statusForErrno(errno));
     return;
   }
-  sendListing(response, fd.release(), path, *this, path == "/" ? std::string() : relative);
+  sendListing(response, fd.release(), path, *this, path == "/" ? std::string() : relative,
+              root_->dotfiles);
 }
 
 }  // namespace http

@@ -22,17 +22,33 @@ class HttpResponse;
 /// Where a file may come from: only from beneath the root, AFTER symlinks are resolved. The
 /// path is percent-decoded first, then its dot segments are resolved, and then the kernel
 /// opens it with openat2(RESOLVE_BENEATH), which refuses any step (a "..", an absolute or a
-/// relative symlink) that would leave the root, atomically with the open. Where openat2 is
-/// missing (ENOSYS before Linux 5.6, EPERM from some seccomp filters), realpath() and a prefix
-/// check stand in, with the race described in StaticFileHandler.cc.
+/// relative symlink) that would leave the root, atomically with the open; an absolute symlink
+/// that stays inside is resolved with realpath() and opened beneath the root again. Where
+/// openat2 is missing (ENOSYS before Linux 5.6, EPERM from some seccomp filters), realpath()
+/// and a prefix check stand in, with the race described in StaticFileHandler.cc.
+///
+/// What a file response carries: Content-Type, Last-Modified, a strong ETag, Accept-Ranges;
+/// the preconditions of RFC 9110 §13 (If-Match, If-Unmodified-Since, If-None-Match,
+/// If-Modified-Since: 412 or 304) and one byte range (Range, If-Range: 206 or 416).
 class StaticFileHandler {
  public:
   /// How a path is kept beneath the root: kAuto uses openat2 and falls back to kRealpath where
   /// openat2 is missing; kRealpath forces the fallback (for tests, and to compare).
   enum Confinement { kAuto, kRealpath };
 
+  struct Options {
+    Confinement confinement = kAuto;
+    /// Serve paths with a segment that starts with '.' (".git/config", ".env") and list such
+    /// names. Off: they are 404, as if absent, and left out of listings.
+    bool dotfiles = false;
+    /// A mime.types file, read once by the constructor when it exists: the types of the
+    /// extensions the built-in table lacks. Empty: none.
+    std::string mimeTypesFile = "/etc/mime.types";
+  };
+
   /// Throws std::runtime_error if `root` cannot be opened or is not a directory.
   explicit StaticFileHandler(const std::string& root, Confinement confinement = kAuto);
+  StaticFileHandler(const std::string& root, const Options& options);
 
   void operator()(const HttpRequest& request, HttpResponse* response) const;
 
