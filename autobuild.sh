@@ -90,10 +90,11 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # The main job: the newest chapter's example, installed into install/bin: the static file
 # server, on the tutorial as tools/build-site renders it (HTML pages, each beside its Markdown
-# file, so /README.md is still there as text/markdown). httpd gets an absolute root.
+# file, so /README.md is still there as text/markdown). httpd gets an absolute root, and
+# listens on loopback (its default, said here too): the tutorial is for this machine.
 HTTPD_PORT=${HTTPD_PORT:-8000}
 case "$BUILD_DIR" in /*) SITE_DIR=$BUILD_DIR/site ;; *) SITE_DIR=$ROOT/$BUILD_DIR/site ;; esac
-MAIN_JOB=(httpd --root "$SITE_DIR" --port "$HTTPD_PORT")
+MAIN_JOB=(httpd --root "$SITE_DIR" --port "$HTTPD_PORT" --bind 127.0.0.1)
 
 
 # The tutorial as a site, for the main job: tools/build-site falls back to the Markdown files

@@ -4,7 +4,8 @@
 httpd serves a scratch root on an ephemeral port (--port 0, the port read back from its
 "listening on" log line): keep-alive reuse, HEAD, a followed 301, several requests on one
 http.client connection, traversal attempts over a raw socket, a 100 MiB file downloaded whole
-while the server's peak RSS stays small, POST refused with 405, and a clean exit on SIGINT.
+while the server's peak RSS stays small, POST refused with 405, and a clean exit on SIGINT;
+then the default bind address (loopback), --bind ::1 and --access-log.
 http_counter answers a POST that waits for "100 Continue".
 
   test_httpd.py HTTPD HTTP_COUNTER
@@ -37,17 +38,21 @@ def check(cond, msg):
     print(f"ok: {msg}")
 
 
-def start(argv, what):
-    """Starts a server that logs 'listening on <ip>:<port>'; returns (process, port)."""
+def start(argv, what, address=None):
+    """Starts a server that logs 'listening on <ip>:<port>' (an IPv6 address in brackets);
+    returns (process, port). With `address`, the server must listen on that address."""
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
             break
-        m = re.search(r"listening on [0-9.]+:(\d+)", line)
+        m = re.search(r"listening on ([0-9.]+|\[[0-9a-f:]+\]):(\d+)", line)
         if m:
-            return proc, int(m.group(1))
+            if address is not None and m.group(1) != address:
+                proc.kill()
+                fail(f"{what} listens on {m.group(1)}, not {address}")
+            return proc, int(m.group(2))
     proc.kill()
     fail(f"{what} did not say where it listens: {proc.stdout.read()[-2000:]}")
 
@@ -199,6 +204,33 @@ def test_httpd(httpd, base):
             stop(proc, "httpd")
 
 
+def test_bind_and_access_log(httpd, base):
+    """The default address is loopback; --bind ::1 serves over IPv6; --access-log writes one
+    Common Log Format line per answer; an address that does not parse is a usage error."""
+    root = os.path.join(base, "www")
+    proc, _ = start([httpd, "--port", "0", "--root", root], "httpd", address="127.0.0.1")
+    stop(proc, "httpd on its default address")
+    log = os.path.join(base, "access.log")
+    proc, port = start([httpd, "--port", "0", "--root", root, "--bind", "::1",
+                        "--access-log", log], "httpd --bind ::1", address="[::1]")
+    try:
+        out, _ = curl("-g", f"http://[::1]:{port}/a.txt")
+        check(out == "file a\n", "httpd --bind ::1 serves over IPv6")
+        curl("-g", "-o", "/dev/null", f"http://[::1]:{port}/missing")
+    finally:
+        stop(proc, "httpd --bind ::1")
+    with open(log) as f:
+        lines = f.read().splitlines()
+    clf = r'::1 - - \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET %s HTTP/1.1" %s'
+    check(len(lines) == 2 and re.fullmatch(clf % ("/a.txt", "200 7"), lines[0]) is not None
+          and re.fullmatch(clf % ("/missing", r"404 \d+"), lines[1]) is not None,
+          f"--access-log writes one Common Log Format line per answer ({lines!r})")
+    r = subprocess.run([httpd, "--port", "0", "--root", root, "--bind", "localhost"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=10)
+    check(r.returncode == 1 and "not an IPv4 address" in r.stdout,
+          f"--bind with a name, not an address, is refused ({r.stdout.strip()!r})")
+
+
 def test_counter(counter):
     proc, port = start([counter, "--port", "0"], "http_counter")
     url = f"http://127.0.0.1:{port}/counter"
@@ -221,6 +253,7 @@ def main():
     base = tempfile.mkdtemp(prefix="mymuduo-httpd-")
     try:
         test_httpd(httpd, base)
+        test_bind_and_access_log(httpd, base)
         test_counter(counter)
     finally:
         shutil.rmtree(base, ignore_errors=True)

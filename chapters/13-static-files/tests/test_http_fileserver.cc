@@ -7,21 +7,30 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <mutex>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "HttpTestUtil.h"
 #include "TestUtil.h"
+#include "mymuduo/base/Timestamp.h"
 #include "mymuduo/http/HttpRequest.h"
 #include "mymuduo/http/HttpResponse.h"
+#include "mymuduo/http/HttpServer.h"
 #include "mymuduo/http/StaticFileHandler.h"
 #include "mymuduo/http/StaticFileUtil.h"
 
+using mymuduo::Timestamp;
+using mymuduo::http::AccessLogEntry;
+using mymuduo::http::commonLogLine;
 using mymuduo::http::HttpRequest;
 using mymuduo::http::HttpResponse;
+using mymuduo::http::HttpServer;
 using mymuduo::http::MimeTypeMap;
 using mymuduo::http::StaticFileHandler;
+using mymuduo::net::InetAddress;
 using testutil::Client;
 using testutil::HttpTestServer;
 using testutil::makeDir;
@@ -285,4 +294,53 @@ TEST_CASE("every answer of HttpServer carries Server unless the callback set one
   ::close(fd);
   CHECK(raw.find("\r\nServer: own/1.0\r\n") != std::string::npos);
   CHECK(raw.find("\r\nServer: mymuduo") == std::string::npos);
+}
+
+TEST_CASE("the access log hears one Common Log Format line per answer including bad requests",
+          "[ch13][s3][httpserver]") {
+  ScratchRoot scratch;
+  StaticFileHandler files(scratch.root);
+  std::mutex mutex;
+  std::vector<std::string> lines;  // guarded by mutex: written in the server's loop thread
+  HttpTestServer server(files, [&](HttpServer& s) {
+    s.setAccessLogCallback([&](const AccessLogEntry& entry) {
+      std::lock_guard<std::mutex> lock(mutex);
+      lines.push_back(commonLogLine(entry));
+    });
+  });
+  CHECK(fetchFile(server.port(), "/hello.txt").status == 200);
+  CHECK(fetchFile(server.port(), "/missing?q=1").status == 404);
+  Client bad(server.port());
+  bad.send("GET /x HTTP/1.1\r\nHost: test\r\nBad Name: 1\r\n\r\n");
+  CHECK(bad.read().status == 400);
+  REQUIRE(testutil::waitFor([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return lines.size() == 3;
+  }));
+  std::lock_guard<std::mutex> lock(mutex);
+  // 127.0.0.1 - - [07/Dec/2026:06:50:01 +0000] "GET /hello.txt HTTP/1.1" 200 6
+  const std::regex clf(R"re(127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000\] )re"
+                       R"re("(.*)" (\d{3}) (\S+))re");
+  std::smatch m;
+  REQUIRE(std::regex_match(lines[0], m, clf));
+  CHECK(m[1] == "GET /hello.txt HTTP/1.1");
+  CHECK(m[2] == "200");
+  CHECK(m[3] == "13");  // "hello, world\n"
+  REQUIRE(std::regex_match(lines[1], m, clf));
+  CHECK(m[1] == "GET /missing?q=1 HTTP/1.1");
+  CHECK(m[2] == "404");
+  REQUIRE(std::regex_match(lines[2], m, clf));
+  CHECK(m[1] == "-");  // no request line that parsed
+  CHECK(m[2] == "400");
+}
+
+TEST_CASE("commonLogLine escapes what could forge a log line", "[ch13][s3][httpserver]") {
+  HttpRequest request;
+  REQUIRE(request.setMethod("GET"));
+  request.setPath("/a\"b\\c\x01\xff");
+  request.setVersion(HttpRequest::kHttp10);
+  InetAddress peer("::1", 4000);
+  AccessLogEntry entry{peer, Timestamp(0), &request, 200, 0};
+  CHECK(commonLogLine(entry) ==
+        "::1 - - [01/Jan/1970:00:00:00 +0000] \"GET /a\\x22b\\x5Cc\\x01\\xFF HTTP/1.0\" 200 -");
 }

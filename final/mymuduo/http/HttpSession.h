@@ -17,6 +17,7 @@ namespace mymuduo {
 namespace http {
 
 class HttpRequest;
+struct AccessLogEntry;
 
 /// One connection of an HttpServer: its parser, where it stands between requests and answers,
 /// and its idle deadline. The server keeps it in the TcpConnection's context from UP to DOWN,
@@ -30,6 +31,7 @@ class HttpSession : noncopyable {
  public:
   using Clock = std::chrono::steady_clock;
   using HttpCallback = std::function<void(const HttpRequest&, HttpResponse*)>;
+  using AccessLogCallback = std::function<void(const AccessLogEntry&)>;
 
   /// Where the connection stands: one phase at a time.
   enum class Phase {
@@ -40,8 +42,8 @@ class HttpSession : noncopyable {
     kClosing,      ///< the last answer is queued and shutdown() called
   };
 
-  HttpSession(const HttpCallback* callback, const HttpContext::Limits& limits,
-              Clock::duration idleTimeout);
+  HttpSession(const HttpCallback* callback, const AccessLogCallback* accessLog,
+              const HttpContext::Limits& limits, Clock::duration idleTimeout);
 
   /// The session in conn's context, or nullptr once the connection went down.
   static HttpSession* of(const net::TcpConnectionPtr& conn);
@@ -73,7 +75,12 @@ class HttpSession : noncopyable {
   void restartIdleWindow(net::TcpConnection& conn);
   void armIdleTimer(const net::TcpConnectionPtr& conn);
 
+  /// An answer is queued: tells the access log, if there is one.
+  void logAnswer(const net::TcpConnectionPtr& conn, const HttpRequest* request, int status,
+                 uint64_t bodyBytes);
+
   const HttpCallback* const callback_;
+  const AccessLogCallback* const accessLog_;
   HttpContext context_;
   Phase phase_ = Phase::kReading;
   /// The peer shut down its writing half: answer what is buffered, then close.

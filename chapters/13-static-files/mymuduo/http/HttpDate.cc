@@ -79,7 +79,7 @@ class DateReader {
 
 /// "Sun, 06 Nov 1994 08:49:37 GMT". The day name is read, not checked against the date.
 bool readImfFixdate(std::string_view text, struct tm* tm, int* year) {
-  int weekday;
+  int weekday = 0;
   return DateReader(text)
       .name(kDays, &weekday)
       .literal(", ")
@@ -96,8 +96,8 @@ bool readImfFixdate(std::string_view text, struct tm* tm, int* year) {
 
 /// "Sunday, 06-Nov-94 08:49:37 GMT".
 bool readRfc850Date(std::string_view text, struct tm* tm, int* year) {
-  int weekday;
-  int twoDigits;
+  int weekday = 0;
+  int twoDigits = 0;
   if (!DateReader(text)
            .name(kDayNames, &weekday)
            .literal(", ")
@@ -124,7 +124,7 @@ bool readRfc850Date(std::string_view text, struct tm* tm, int* year) {
 
 /// "Sun Nov  6 08:49:37 1994": a day below 10 is a space and one digit.
 bool readAsctimeDate(std::string_view text, struct tm* tm, int* year) {
-  int weekday;
+  int weekday = 0;
   DateReader reader(text);
   reader.name(kDays, &weekday).literal(" ").name(kMonths, &tm->tm_mon).literal(" ");
   DateReader oneDigit = reader;

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <any>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <memory>
 
 #include "mymuduo/base/Logger.h"
+#include "mymuduo/http/HttpRequest.h"
 #include "mymuduo/http/HttpSession.h"
 #include "mymuduo/net/Buffer.h"
 #include "mymuduo/net/TcpConnection.h"
@@ -22,7 +25,50 @@ namespace {
 /// and its nanoseconds added to the clock's must not overflow.
 constexpr double kMaxIdleTimeoutSeconds = 1e9;
 
+/// Appends `text` for the quoted request line of a log: printable ASCII as it is, the rest
+/// (and the quote and backslash, which would end or escape the field) as \xHH.
+void appendEscaped(std::string* line, const std::string& text) {
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      line->push_back(ch);
+    } else {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02X", c);
+      line->append(hex);
+    }
+  }
+}
+
 }  // namespace
+
+std::string commonLogLine(const AccessLogEntry& entry) {
+  static const char kMonths[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::time_t seconds = static_cast<std::time_t>(entry.received.microSecondsSinceEpoch() /
+                                                 Timestamp::kMicroSecondsPerSecond);
+  struct tm tm;
+  ::gmtime_r(&seconds, &tm);
+  char when[96];  // room for any int the compiler imagines in each field
+  std::snprintf(when, sizeof when, " - - [%02d/%s/%04d:%02d:%02d:%02d +0000] \"", tm.tm_mday,
+                kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::string line = entry.peer.toIp() + when;
+  if (const HttpRequest* request = entry.request) {
+    line += request->methodString();
+    line += ' ';
+    appendEscaped(&line, request->path());
+    if (!request->query().empty()) {
+      line += '?';
+      appendEscaped(&line, request->query());
+    }
+    line += request->version() == HttpRequest::kHttp10 ? " HTTP/1.0" : " HTTP/1.1";
+  } else {
+    line += '-';  // no request line that parsed
+  }
+  line += "\" " + std::to_string(entry.status) + " ";
+  line += entry.bodyBytes > 0 ? std::to_string(entry.bodyBytes) : "-";
+  return line;
+}
 
 HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr, std::string name,
                        net::TcpServer::Option option)
@@ -57,7 +103,8 @@ void HttpServer::start() {
 
 void HttpServer::onConnection(const TcpConnectionPtr& conn) {
   if (conn->connected()) {
-    auto session = std::make_shared<HttpSession>(&httpCallback_, limits_, idleTimeout_);
+    auto session =
+        std::make_shared<HttpSession>(&httpCallback_, &accessLogCallback_, limits_, idleTimeout_);
     conn->setContext(session);
     session->start(conn);
   } else if (HttpSession* session = HttpSession::of(conn)) {

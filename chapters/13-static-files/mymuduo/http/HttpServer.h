@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "mymuduo/base/Timestamp.h"
 #include "mymuduo/base/noncopyable.h"
 #include "mymuduo/http/HttpContext.h"
 #include "mymuduo/net/TcpServer.h"
@@ -33,9 +34,26 @@ class HttpResponse;
 /// a response stops moving out for as long; a client that sends requests faster than it reads
 /// the answers not read from while more than 1 MiB of answers wait for it; a callback that
 /// throws answered with 500 and the connection closed, the request never dispatched again.
+/// What an access log hears of one answer, once it is queued: in the IO loop of the request's
+/// connection, so with setThreadNum(n > 1) from several threads at once. Valid during the call.
+struct AccessLogEntry {
+  const net::InetAddress& peer;
+  Timestamp received;          // when the request's last bytes were read
+  const HttpRequest* request;  // null for a request that could not be parsed
+  int status;
+  uint64_t bodyBytes;  // of the answer's body; 0 for HEAD, 304 and the like
+};
+
+/// The entry as a line of the Common Log Format, without the newline:
+///   127.0.0.1 - - [06/Dec/2026:11:30:00 +0000] "GET /a.txt HTTP/1.1" 200 12
+/// The request line is the method, the target and the version, with '"', '\' and bytes
+/// outside printable ASCII written as \xHH: a client must not be able to forge a line.
+std::string commonLogLine(const AccessLogEntry& entry);
+
 class HttpServer : noncopyable {
  public:
   using HttpCallback = std::function<void(const HttpRequest&, HttpResponse*)>;
+  using AccessLogCallback = std::function<void(const AccessLogEntry&)>;
 
   HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr, std::string name,
              net::TcpServer::Option option = net::TcpServer::kNoReusePort);
@@ -51,6 +69,8 @@ class HttpServer : noncopyable {
   /// longer than about 31 years (1e9 seconds; infinity too): no connection waits that long.
   void setIdleTimeout(double seconds);
   void setLimits(const HttpContext::Limits& limits) { limits_ = limits; }
+  /// Called once per answer, bad requests included (see AccessLogEntry). Before start().
+  void setAccessLogCallback(AccessLogCallback cb) { accessLogCallback_ = std::move(cb); }
 
   void start();
 
@@ -58,6 +78,7 @@ class HttpServer : noncopyable {
   void onConnection(const net::TcpConnectionPtr& conn);
 
   HttpCallback httpCallback_;
+  AccessLogCallback accessLogCallback_;
   std::chrono::steady_clock::duration idleTimeout_ = std::chrono::seconds(60);  // 0: off
   HttpContext::Limits limits_;
   // Last, so destroyed first: ~TcpServer tears the connections down, and their callbacks

@@ -11,6 +11,7 @@
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/http/HttpRequest.h"
 #include "mymuduo/http/HttpResponse.h"
+#include "mymuduo/http/HttpServer.h"
 #include "mymuduo/net/EventLoop.h"
 #include "mymuduo/net/TcpConnection.h"
 
@@ -97,9 +98,9 @@ bool appendSmallFile(const HttpResponse::FileBody& file, net::Buffer* buf) {
 
 }  // namespace
 
-HttpSession::HttpSession(const HttpCallback* callback, const HttpContext::Limits& limits,
-                         Clock::duration idleTimeout)
-    : callback_(callback), context_(limits), idleTimeout_(idleTimeout) {}
+HttpSession::HttpSession(const HttpCallback* callback, const AccessLogCallback* accessLog,
+                         const HttpContext::Limits& limits, Clock::duration idleTimeout)
+    : callback_(callback), accessLog_(accessLog), context_(limits), idleTimeout_(idleTimeout) {}
 
 HttpSession* HttpSession::of(const TcpConnectionPtr& conn) {
   auto* session = std::any_cast<std::shared_ptr<HttpSession>>(conn->getMutableContext());
@@ -234,6 +235,8 @@ void HttpSession::respond(const TcpConnectionPtr& conn) {
     return;
   }
   sendScratch(*conn, &scratch_);
+  logAnswer(conn, &request, response.statusCode(),
+            headOnly ? 0 : (file ? file->length : response.body().size()));
   context_.reset();
   if (streaming || conn->outputBuffer()->readableBytes() > 0) watchWriteComplete(conn);
   if (streaming) {
@@ -270,9 +273,23 @@ void HttpSession::respondWithError(const TcpConnectionPtr& conn) {
                    context_.errorReason() + "\n");
   response.appendToBuffer(&scratch_);
   sendScratch(*conn, &scratch_);
+  logAnswer(conn, nullptr, status, response.body().size());
   conn->inputBuffer()->retrieveAll();
   // Not forceClose(): shut down our side and read until the peer's EOF (or the idle timer).
   finishResponse(conn, true);
+}
+
+void HttpSession::logAnswer(const TcpConnectionPtr& conn, const HttpRequest* request, int status,
+                            uint64_t bodyBytes) {
+  if (!*accessLog_) return;
+  Timestamp received = request != nullptr ? request->receiveTime() : Timestamp::now();
+  AccessLogEntry entry{conn->peerAddress(), received, request, status, bodyBytes};
+  try {
+    (*accessLog_)(entry);
+  } catch (...) {
+    // A log that fails (a full disk, say) must not take the answer or the server with it.
+    net::logCallbackException("HttpServer: the access log callback");
+  }
 }
 
 void HttpSession::watchWriteComplete(const TcpConnectionPtr& conn) {
