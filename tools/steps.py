@@ -50,15 +50,16 @@ def parse(text):
         if stripped in ("Write:", "Tests:"):
             label = stripped[:-1]
             continue
-        if label and BULLET_RE.match(stripped):
-            b = BULLET_RE.match(stripped)
-            (steps[-1].writes if label == "Write" else steps[-1].tests).append((b.group(1), b.group(2), i))
-            continue
-        if not stripped or not stripped.startswith(("-", "*")):
-            label = None if not stripped else label
+        bullet = BULLET_RE.match(stripped) if label else None
+        if bullet:
+            entries = steps[-1].writes if label == "Write" else steps[-1].tests
+            entries.append((bullet.group(1), bullet.group(2), i))
+        elif not stripped:
+            label = None  # a list ends at a blank line
     for want, s in enumerate(steps, 1):
         if s.num != want:
-            problems.append((s.line, f"step {s.num} where step {want} was expected: number them 1, 2, 3 ..."))
+            problems.append((s.line, f"step {s.num} where step {want} was expected: "
+                                     "number them 1, 2, 3 ..."))
     return steps, problems
 
 
@@ -147,9 +148,9 @@ def tag_problems(repo, plan):
                 have = ", ".join(f"[s{m}]" for m in marks) or "no step tag"
                 problems.append((where, f'"{name}": {have}; its file is in step {step}, so [s{step}]'))
             else:
-                seen[step] = seen.get(step, 0) + 1
+                seen[step] += 1
     for s in plan.steps:
-        if plan.steps and not seen.get(s.num):
+        if not seen[s.num]:
             problems.append((f"{snap.rel}/{chapterlib.STEPS}:{s.line}", f"step {s.num} has no {tag} test case"))
     return problems
 
