@@ -28,8 +28,14 @@ OWN_DIR = "solutions/"
 # A chapter's division into steps (steps.md, read by tools/workbench and tools/check-steps) is its
 # own too, for the same reason.
 STEPS = "steps.md"
+
 # The folders final/ takes from the newest chapter, byte for byte; the rest of final/ is its own.
 SYNCED = ("mymuduo", "examples", "tests", "fuzz")
+
+
+def exercise_tag(num, k):
+    """The Catch2 tag of exercise k's hidden tests in chapter num: [exNN], or [exNN-K] for K > 1."""
+    return f"[ex{int(num):02d}]" if k == 1 else f"[ex{int(num):02d}-{k}]"
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,6 @@ PATCH_RE = re.compile(r"^ex(\d+)\.patch$")
 HINTS_RE = re.compile(r"^ex(\d+)-hints\.md$")  # read by tools/workbench exercise --hint
 
 
-def tag_of(num, k):
-    return f"[ex{num}]" if k == 1 else f"[ex{num}-{k}]"
-
-
 def run(cmd, cwd=None, quiet=True):
     """Runs cmd; returns (exit status, its output)."""
     # errors="replace": a test may print bytes that are not UTF-8 (a file's content, say).
@@ -68,12 +64,16 @@ def contents_of(folder):
     return out
 
 
-def build(src, jobs, target):
-    """Configures src/build (once) and builds target; returns (ok, output)."""
+def build(src, jobs, target, one_unit=False):
+    """Configures src/build (once) and builds target; returns (ok, output). one_unit: the library
+    in a single unity unit and no precompiled header (a build with one test file, made once:
+    its headers are parsed once, where the default batches of 8 sources parse them per batch)."""
     bdir = os.path.join(src, "build")
     if not os.path.exists(os.path.join(bdir, "CMakeCache.txt")):
         cmd = ["cmake", "-S", src, "-B", bdir, "-DCMAKE_BUILD_TYPE=Debug",
                "-DCMAKE_CXX_FLAGS_DEBUG=-O0", "-DCMAKE_UNITY_BUILD=ON", "-DMYMUDUO_WERROR=ON"]
+        if one_unit:
+            cmd += ["-DCMAKE_UNITY_BUILD_BATCH_SIZE=0", "-DCMAKE_DISABLE_PRECOMPILE_HEADERS=ON"]
         if shutil.which("ninja"):
             cmd[1:1] = ["-G", "Ninja"]
         rc, out = run(cmd)
@@ -91,7 +91,7 @@ def check(snap, patch, k, args, work):
     """The three checks of one solution; returns a list of problems (empty: it passes)."""
     num = f"{snap.num:02d}"
     target = f"ch{num}_tests"
-    tag = tag_of(num, k)
+    tag = chapterlib.exercise_tag(num, k)
     name = f"{snap.rel}/solutions/{os.path.basename(patch)}"
     problems = []
 
@@ -133,7 +133,7 @@ def check(snap, patch, k, args, work):
         for f in os.listdir(tests):
             if f.endswith(".cc") and f != f"exercises_ch{num}.cc":
                 os.remove(os.path.join(tests, f))
-    ok, out = build(solved, args.jobs, target)
+    ok, out = build(solved, args.jobs, target, one_unit=args.hidden_only)
     if not ok:
         return problems + [f"{name}: the patched chapter does not build:\n{tail(out)}"]
     binary = os.path.join(solved, "build", target)

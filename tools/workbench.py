@@ -83,18 +83,44 @@ def rel_for_display(path):
 # ---------------------------------------------------------------------------------------- start
 
 def clear(wb, force):
-    """Empties the workbench for a new start; refuses, without --force, to drop code in it."""
+    """Readies the workbench for a new start; refuses, without --force, to drop code in it. The
+    build folder stays: sync_tree() below rewrites only the files whose content changes, so what
+    is already compiled from the same code is not compiled again."""
     if os.path.exists(wb) and os.listdir(wb):
         if not force:
             raise Failure(f"{rel_for_display(wb)} exists and is not empty: your code would be lost. "
                           "Use --force to replace it, or --dir DIR for another folder")
-        for name in ("mymuduo", ".build", STAMP):
-            p = os.path.join(wb, name)
-            if os.path.isdir(p) and not os.path.islink(p):
-                shutil.rmtree(p)
-            elif os.path.lexists(p):
-                os.remove(p)
+        p = os.path.join(wb, STAMP)
+        if os.path.lexists(p):
+            os.remove(p)
     os.makedirs(wb, exist_ok=True)
+
+
+def files_of(folder):
+    """{path relative to folder: its path} of every file under folder (None: no file)."""
+    out = {}
+    for dirpath, _, files in os.walk(folder) if folder else ():
+        for f in files:
+            out[os.path.relpath(os.path.join(dirpath, f), folder)] = os.path.join(dirpath, f)
+    return out
+
+
+def sync_tree(files, dst):
+    """Makes dst hold exactly files ({relative path: origin}). A file whose bytes are already the
+    same keeps its time stamp, so the build does not see it as changed; any other is written
+    anew, with a fresh time stamp, and rebuilt."""
+    if os.path.islink(dst) or os.path.isfile(dst):
+        os.remove(dst)
+    os.makedirs(dst, exist_ok=True)
+    for rel, origin in files.items():
+        os.makedirs(os.path.join(dst, os.path.dirname(rel)), exist_ok=True)
+        copy_if_changed(origin, os.path.join(dst, rel))
+    for dirpath, _, names in os.walk(dst, topdown=False):
+        for f in names:
+            if os.path.relpath(os.path.join(dirpath, f), dst) not in files:
+                os.remove(os.path.join(dirpath, f))
+        if dirpath != dst and not os.listdir(dirpath):
+            os.rmdir(dirpath)
 
 
 def cmd_start(repo, args, wb):
@@ -102,10 +128,7 @@ def cmd_start(repo, args, wb):
     prev = next((s for s in snaps if s.num == snap.num - 1), None)
     mine = os.path.join(wb, "mymuduo")
     clear(wb, args.force)
-    if prev is None:
-        os.makedirs(mine)
-    else:
-        shutil.copytree(repo.path(prev, "mymuduo"), mine, symlinks=True)
+    sync_tree(files_of(repo.path(prev, "mymuduo") if prev else None), mine)
     with open(os.path.join(wb, STAMP), "w", encoding="utf-8") as f:
         f.write(f"{snap.num:02d}\n")
 
@@ -253,22 +276,13 @@ def prepare(repo, snap, wb, args, tests_tree=None):
         f.write("*\n")
     copy_if_changed(repo.path(snap, "CMakeLists.txt"), os.path.join(src, "CMakeLists.txt"))
     ensure_link(os.path.join(src, "mymuduo"), mine)
+    # The tests are copied, never linked, and only where their bytes change: going from one
+    # step's tests to the next, or to the whole chapter's, compiles only the files that differ.
     tests = os.path.join(src, "tests")
     if tests_tree is None:
-        ensure_link(tests, repo.path(snap, "tests"))
-    else:  # copies of the step's test files: a file that changes between steps is rebuilt
-        if os.path.islink(tests) or os.path.isfile(tests):
-            os.remove(tests)
-        os.makedirs(tests, exist_ok=True)
-        wanted = {p[len("tests/"):]: t for p, t in tests_tree.items()}
-        for dirpath, _, files in os.walk(tests):
-            for f in files:
-                rel = os.path.relpath(os.path.join(dirpath, f), tests).replace(os.sep, "/")
-                if rel not in wanted:
-                    os.remove(os.path.join(dirpath, f))
-        for rel, origin in wanted.items():
-            os.makedirs(os.path.dirname(os.path.join(tests, rel)), exist_ok=True)
-            copy_if_changed(origin, os.path.join(tests, rel))
+        sync_tree(files_of(repo.path(snap, "tests")), tests)
+    else:
+        sync_tree({p[len("tests/"):]: origin for p, origin in tests_tree.items()}, tests)
     for extra in ("examples", "fuzz"):  # the chapter's tests only
         p = os.path.join(src, extra)
         if os.path.lexists(p):
@@ -406,10 +420,6 @@ def exercise_text(repo, snap, k):
     return None
 
 
-def hidden_tag(num, k):
-    return f"[ex{num:02d}]" if k == 1 else f"[ex{num:02d}-{k}]"
-
-
 def hints(repo, snap, k):
     """The numbered hints of solutions/exK-hints.md: [text of hint 1, hint 2, ...]."""
     text = repo.text(snap, f"{chapterlib.OWN_DIR}ex{k}-hints.md")
@@ -453,7 +463,7 @@ def cmd_exercise(repo, args, wb):
         sys.stdout.write(data)
         return 0
 
-    hidden = hidden_tag(snap.num, k)
+    hidden = chapterlib.exercise_tag(snap.num, k)
     tests_file = repo.text(snap, f"tests/exercises_ch{snap.num:02d}.cc") or ""
     if hidden not in tests_file:
         print(text)
@@ -468,7 +478,7 @@ def cmd_exercise(repo, args, wb):
     mine = os.path.join(wb, "mymuduo")
     if current != stamp or args.force:
         clear(wb, args.force)
-        shutil.copytree(repo.path(snap, "mymuduo"), mine, symlinks=True)
+        sync_tree(files_of(repo.path(snap, "mymuduo")), mine)
         with open(os.path.join(wb, STAMP), "w", encoding="utf-8") as f:
             f.write(stamp + "\n")
         print(f"{rel_for_display(mine)}/ holds chapter {snap.name}'s mymuduo/: do the exercise there.\n")

@@ -1,6 +1,6 @@
 #pragma once
-// Small helpers the example programs share: strict number parsing for their arguments, and
-// a clean stop on SIGINT/SIGTERM.
+// Small helpers the example programs share: strict number parsing for their arguments, a
+// clean stop on SIGINT/SIGTERM, and --log-file.
 
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -8,7 +8,10 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
+#include <string>
 
+#include "mymuduo/base/AsyncLogging.h"
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/net/Channel.h"
 #include "mymuduo/net/EventLoop.h"
@@ -64,6 +67,24 @@ class QuitOnSignals {
   mymuduo::net::EventLoop* loop_;
   int fd_;
   mymuduo::net::Channel channel_;
+};
+
+/// --log-file BASENAME: from construction on, log lines go through an AsyncLogging into
+/// BASENAME.YYYYmmdd-HHMMSS.hostname.pid.log, a new file every 64 MiB and every day, so a LOG_*
+/// on an IO thread copies its line under a short lock and makes no system call. An empty
+/// basename changes nothing: lines go to stderr. Construct it before the server, so that it is
+/// destroyed after the IO threads are joined; destruction writes every line logged before.
+class LogToFile {
+ public:
+  explicit LogToFile(const std::string& basename) {
+    if (basename.empty()) return;
+    log_ = std::make_unique<mymuduo::AsyncLogging>(basename, 64 * 1024 * 1024);
+    log_->start();
+    log_->setAsLoggerOutput();
+  }
+
+ private:
+  std::unique_ptr<mymuduo::AsyncLogging> log_;
 };
 
 }  // namespace example

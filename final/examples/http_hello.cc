@@ -1,8 +1,10 @@
 // The smallest HTTP server: every request gets "hello, world!".
-//   http_hello [--port N=8000] [--threads N=0] [--idle-timeout SECONDS=60]
+//   http_hello [--port N=8000] [--threads N=0] [--idle-timeout SECONDS=60] [--log-file BASENAME]
+// With --log-file the log goes to BASENAME.<date>-<time>.<host>.<pid>.log, not to stderr.
 // Try it: curl -i http://127.0.0.1:8000/        Stop it: Ctrl-C (SIGINT) or SIGTERM.
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "ExampleUtil.h"
 #include "mymuduo/base/Logger.h"
@@ -19,7 +21,9 @@ using namespace mymuduo::http;
 namespace {
 int usage(const char* prog, int status) {
   std::fprintf(status == 0 ? stdout : stderr,
-               "usage: %s [--port N=8000] [--threads N=0] [--idle-timeout SECONDS=60]\n", prog);
+               "usage: %s [--port N=8000] [--threads N=0] [--idle-timeout SECONDS=60] "
+               "[--log-file BASENAME]\n",
+               prog);
   return status;
 }
 }  // namespace
@@ -28,6 +32,7 @@ int main(int argc, char* argv[]) {
   long port = 8000;
   long threads = 0;
   long idleTimeout = 60;
+  std::string logFile;
   for (int i = 1; i < argc; ++i) {
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
     if (std::strcmp(argv[i], "--help") == 0) return usage(argv[0], 0);
@@ -39,11 +44,15 @@ int main(int argc, char* argv[]) {
     } else if (std::strcmp(argv[i], "--idle-timeout") == 0 &&
                example::parseNumber(value, 0, 86400, &idleTimeout)) {
       ++i;
+    } else if (std::strcmp(argv[i], "--log-file") == 0 && value != nullptr && *value != '\0') {
+      logFile = value;
+      ++i;
     } else {
       return usage(argv[0], 2);
     }
   }
 
+  example::LogToFile logToFile(logFile);  // before the server: it outlives the IO threads
   EventLoop loop;
   // Before server.start(): the IO threads inherit the blocked signals.
   example::QuitOnSignals quitOnSignals(&loop);

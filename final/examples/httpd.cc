@@ -1,12 +1,13 @@
 // A static file server: GET and HEAD for the files under one directory, with ranges and
 // conditional requests.
 //   httpd [--port N=8000] [--bind ADDRESS=127.0.0.1] [--threads N=0] [--root DIR=.]
-//         [--idle-timeout SECONDS=60] [--dotfiles] [--access-log PATH]
+//         [--idle-timeout SECONDS=60] [--dotfiles] [--access-log PATH] [--log-file BASENAME]
 // --port 0 lets the kernel choose; the "listening on" log line says which port it took.
 // --bind takes an IPv4 or IPv6 literal. The default is loopback, so a folder is served to this
 // machine only until you say otherwise: --bind 0.0.0.0 (every IPv4 interface) or --bind ::.
 // --dotfiles serves paths such as /.well-known/ or /.env, which are 404 without it.
 // --access-log appends one Common Log Format line per answer to PATH ("-": standard output).
+// --log-file sends the log to BASENAME.<date>-<time>.<host>.<pid>.log instead of stderr.
 // Try it: curl -v http://127.0.0.1:8000/        Stop it: Ctrl-C (SIGINT) or SIGTERM.
 #include <cerrno>
 #include <cstdio>
@@ -30,10 +31,12 @@ namespace {
 int usage(const char* prog, int status) {
   std::fprintf(status == 0 ? stdout : stderr,
                "usage: %s [--port N=8000] [--bind ADDRESS=127.0.0.1] [--threads N=0] "
-               "[--root DIR=.] [--idle-timeout SECONDS=60] [--dotfiles] [--access-log PATH]\n"
+               "[--root DIR=.] [--idle-timeout SECONDS=60] [--dotfiles] [--access-log PATH] "
+               "[--log-file BASENAME]\n"
                "  --bind: an IPv4 or IPv6 literal; the default serves this machine only,\n"
                "          --bind 0.0.0.0 or --bind :: serves the network\n"
-               "  --access-log: one Common Log Format line per answer (\"-\": standard output)\n",
+               "  --access-log: one Common Log Format line per answer (\"-\": standard output)\n"
+               "  --log-file: the log to BASENAME.<date>-<time>.<host>.<pid>.log, not stderr\n",
                prog);
   return status;
 }
@@ -63,6 +66,7 @@ int main(int argc, char* argv[]) {
   std::string root = ".";
   std::string bind = "127.0.0.1";
   std::string accessLogPath;
+  std::string logFile;
   http::StaticFileHandler::Options options;
   for (int i = 1; i < argc; ++i) {
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -86,6 +90,9 @@ int main(int argc, char* argv[]) {
       ++i;
     } else if (std::strcmp(argv[i], "--dotfiles") == 0) {
       options.dotfiles = true;
+    } else if (std::strcmp(argv[i], "--log-file") == 0 && value != nullptr && *value != '\0') {
+      logFile = value;
+      ++i;
     } else {
       return usage(argv[0], 2);
     }
@@ -115,6 +122,7 @@ int main(int argc, char* argv[]) {
     accessLog = std::make_unique<AccessLog>(file);  // closed by the exit
   }
 
+  example::LogToFile logToFile(logFile);  // before the server: it outlives the IO threads
   EventLoop loop;
   // Before server.start(): the IO threads inherit the blocked signals.
   example::QuitOnSignals quitOnSignals(&loop);

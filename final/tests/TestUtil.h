@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the tests of this chapter: run code in a child process, run an
-// EventLoop in a thread of its own, and a plain blocking client socket to talk to servers.
+// EventLoop in a thread of its own, a plain blocking client socket to talk to servers, and a
+// scratch directory for log files.
 
 #include <dirent.h>
 #include <netinet/in.h>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -20,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "mymuduo/base/Thread.h"
 #include "mymuduo/net/EventLoop.h"
@@ -195,5 +198,50 @@ inline int countOpenFds() {
   ::closedir(dir);
   return n;
 }
+
+/// The whole content of a file ("" when it cannot be read).
+inline std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+/// A fresh directory under /tmp for log files, removed with its files when destroyed.
+class LogDir {
+ public:
+  LogDir() {
+    char tmpl[] = "/tmp/mymuduo-log-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~LogDir() {
+    for (const std::string& file : files()) ::unlink(file.c_str());
+    ::rmdir(path_.c_str());
+  }
+  LogDir(const LogDir&) = delete;
+  LogDir& operator=(const LogDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  /// The files in it, full paths, sorted by name: log files by the time in their names.
+  std::vector<std::string> files() const {
+    std::vector<std::string> names;
+    if (DIR* dir = ::opendir(path_.c_str())) {
+      while (struct dirent* entry = ::readdir(dir)) {
+        if (entry->d_name[0] != '.') names.push_back(path_ + "/" + entry->d_name);
+      }
+      ::closedir(dir);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  /// All the files' contents, in the order of files().
+  std::string contents() const {
+    std::string all;
+    for (const std::string& file : files()) all += readFile(file);
+    return all;
+  }
+
+ private:
+  std::string path_;
+};
 
 }  // namespace testutil

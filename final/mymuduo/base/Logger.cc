@@ -33,10 +33,9 @@ Logger::LogLevel initLogLevel() {
   return Logger::INFO;
 }
 
-void defaultOutput(const char* msg, size_t len) { std::fwrite(msg, 1, len, stderr); }
-
 std::atomic<Logger::LogLevel> g_logLevel{initLogLevel()};
-std::atomic<Logger::OutputFunc> g_output{defaultOutput};
+std::atomic<Logger::OutputFunc> g_output{Logger::defaultOutput};
+std::atomic<Logger::FlushFunc> g_flush{Logger::defaultFlush};
 
 const char* basename(const char* path) {
   const char* slash = std::strrchr(path, '/');
@@ -143,7 +142,7 @@ Logger::~Logger() {
   stream_.buf_[stream_.len_++] = '\n';
   g_output.load(std::memory_order_relaxed)(stream_.data(), stream_.length());
   if (level_ == FATAL) {
-    std::fflush(stderr);
+    g_flush.load(std::memory_order_relaxed)();
     std::abort();
   }
 }
@@ -153,5 +152,11 @@ Logger::LogLevel Logger::logLevel() { return g_logLevel.load(std::memory_order_r
 void Logger::setLogLevel(LogLevel level) { g_logLevel.store(level, std::memory_order_relaxed); }
 
 void Logger::setOutput(OutputFunc out) { g_output.store(out, std::memory_order_relaxed); }
+
+void Logger::setFlush(FlushFunc flush) { g_flush.store(flush, std::memory_order_relaxed); }
+
+void Logger::defaultOutput(const char* msg, size_t len) { std::fwrite(msg, 1, len, stderr); }
+
+void Logger::defaultFlush() { std::fflush(stderr); }
 
 }  // namespace mymuduo

@@ -59,17 +59,19 @@ class LogStream : noncopyable {
 
 /// One log line. A Logger is a temporary made by the LOG_* macros: the message is streamed
 /// into it, and its destructor writes the whole line with one call to the output function, so
-/// lines from different threads never interleave. LOG_FATAL aborts after writing.
+/// lines from different threads never interleave. LOG_FATAL calls the flush function after
+/// writing, then aborts.
 ///
 /// The level check happens in the macro, before any argument is evaluated: a LOG_TRACE in
 /// the event loop costs one load and a compare when tracing is off. Write braces around an
 /// if/else that contains a LOG_* line: the macro hides an `if` that would take the `else`.
-/// Thread safety: logging is safe from any thread; setLogLevel is too. setOutput must be called
-/// before other threads log.
+/// Thread safety: logging is safe from any thread; setLogLevel is too. setOutput and setFlush
+/// must be called before other threads log.
 class Logger : noncopyable {
  public:
   enum LogLevel { TRACE, DEBUG, INFO, WARN, ERROR, FATAL, NUM_LOG_LEVELS };
   using OutputFunc = void (*)(const char* msg, size_t len);
+  using FlushFunc = void (*)();
 
   Logger(const char* file, int line, LogLevel level, bool withErrno = false);
   ~Logger();
@@ -81,6 +83,12 @@ class Logger : noncopyable {
   static void setLogLevel(LogLevel level);
   /// Where finished lines go; the default writes to stderr.
   static void setOutput(OutputFunc out);
+  /// What LOG_FATAL calls before abort(), so that its line and those before it are not lost
+  /// in a buffer; the default flushes stderr.
+  static void setFlush(FlushFunc flush);
+  /// The defaults: one fwrite to stderr per line, and fflush(stderr).
+  static void defaultOutput(const char* msg, size_t len);
+  static void defaultFlush();
 
  private:
   LogStream stream_;

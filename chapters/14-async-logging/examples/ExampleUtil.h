@@ -1,0 +1,90 @@
+#pragma once
+// Small helpers the example programs share: strict number parsing for their arguments, a
+// clean stop on SIGINT/SIGTERM, and --log-file.
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "mymuduo/base/AsyncLogging.h"
+#include "mymuduo/base/Logger.h"
+#include "mymuduo/net/Channel.h"
+#include "mymuduo/net/EventLoop.h"
+
+namespace example {
+
+/// Parses a whole decimal number in [min, max]; false on anything else ("12x", "", "-").
+inline bool parseNumber(const char* text, long min, long max, long* out) {
+  if (text == nullptr || *text == '\0') return false;
+  char* end = nullptr;
+  errno = 0;
+  long value = std::strtol(text, &end, 10);
+  if (errno != 0 || *end != '\0' || value < min || value > max) return false;
+  *out = value;
+  return true;
+}
+
+/// Turns SIGINT and SIGTERM into loop.quit(), through a signalfd watched by the loop: the
+/// signal arrives as an ordinary readable fd, so no code runs in a signal handler.
+/// Construct it in the main thread before starting any other thread (they inherit the
+/// blocked signal mask, so the signals can only arrive through the signalfd).
+class QuitOnSignals {
+ public:
+  explicit QuitOnSignals(mymuduo::net::EventLoop* loop)
+      : loop_(loop), fd_(makeSignalFd()), channel_(loop, fd_) {
+    channel_.setReadCallback([this](mymuduo::Timestamp) {
+      struct signalfd_siginfo info;
+      if (::read(fd_, &info, sizeof info) == sizeof info) {
+        LOG_INFO << "signal " << info.ssi_signo << " received, quitting";
+      }
+      loop_->quit();
+    });
+    channel_.enableReading();
+  }
+  ~QuitOnSignals() {
+    channel_.disableAll();
+    channel_.remove();
+    ::close(fd_);
+  }
+
+ private:
+  static int makeSignalFd() {
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    int fd = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0) LOG_SYSFATAL << "signalfd";
+    return fd;
+  }
+
+  mymuduo::net::EventLoop* loop_;
+  int fd_;
+  mymuduo::net::Channel channel_;
+};
+
+/// --log-file BASENAME: from construction on, log lines go through an AsyncLogging into
+/// BASENAME.YYYYmmdd-HHMMSS.hostname.pid.log, a new file every 64 MiB and every day, so a LOG_*
+/// on an IO thread copies its line under a short lock and makes no system call. An empty
+/// basename changes nothing: lines go to stderr. Construct it before the server, so that it is
+/// destroyed after the IO threads are joined; destruction writes every line logged before.
+class LogToFile {
+ public:
+  explicit LogToFile(const std::string& basename) {
+    if (basename.empty()) return;
+    log_ = std::make_unique<mymuduo::AsyncLogging>(basename, 64 * 1024 * 1024);
+    log_->start();
+    log_->setAsLoggerOutput();
+  }
+
+ private:
+  std::unique_ptr<mymuduo::AsyncLogging> log_;
+};
+
+}  // namespace example

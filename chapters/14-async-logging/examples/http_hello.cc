@@ -1,0 +1,73 @@
+// The smallest HTTP server: every request gets "hello, world!".
+//   http_hello [--port N=8000] [--threads N=0] [--idle-timeout SECONDS=60] [--log-file BASENAME]
+// With --log-file the log goes to BASENAME.<date>-<time>.<host>.<pid>.log, not to stderr.
+// Try it: curl -i http://127.0.0.1:8000/        Stop it: Ctrl-C (SIGINT) or SIGTERM.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "ExampleUtil.h"
+#include "mymuduo/base/Logger.h"
+#include "mymuduo/http/HttpRequest.h"
+#include "mymuduo/http/HttpResponse.h"
+#include "mymuduo/http/HttpServer.h"
+#include "mymuduo/net/EventLoop.h"
+#include "mymuduo/net/InetAddress.h"
+
+using namespace mymuduo;
+using namespace mymuduo::net;
+using namespace mymuduo::http;
+
+namespace {
+int usage(const char* prog, int status) {
+  std::fprintf(status == 0 ? stdout : stderr,
+               "usage: %s [--port N=8000] [--threads N=0] [--idle-timeout SECONDS=60] "
+               "[--log-file BASENAME]\n",
+               prog);
+  return status;
+}
+}  // namespace
+
+int main(int argc, char* argv[]) {
+  long port = 8000;
+  long threads = 0;
+  long idleTimeout = 60;
+  std::string logFile;
+  for (int i = 1; i < argc; ++i) {
+    const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
+    if (std::strcmp(argv[i], "--help") == 0) return usage(argv[0], 0);
+    if (std::strcmp(argv[i], "--port") == 0 && example::parseNumber(value, 0, 65535, &port)) {
+      ++i;
+    } else if (std::strcmp(argv[i], "--threads") == 0 &&
+               example::parseNumber(value, 0, 256, &threads)) {
+      ++i;
+    } else if (std::strcmp(argv[i], "--idle-timeout") == 0 &&
+               example::parseNumber(value, 0, 86400, &idleTimeout)) {
+      ++i;
+    } else if (std::strcmp(argv[i], "--log-file") == 0 && value != nullptr && *value != '\0') {
+      logFile = value;
+      ++i;
+    } else {
+      return usage(argv[0], 2);
+    }
+  }
+
+  example::LogToFile logToFile(logFile);  // before the server: it outlives the IO threads
+  EventLoop loop;
+  // Before server.start(): the IO threads inherit the blocked signals.
+  example::QuitOnSignals quitOnSignals(&loop);
+  HttpServer server(&loop, InetAddress(static_cast<uint16_t>(port)), "HttpHello");
+  server.setThreadNum(static_cast<int>(threads));
+  server.setIdleTimeout(static_cast<double>(idleTimeout));
+  // Runs in the IO threads, several at once; it touches nothing shared, so needs no lock.
+  server.setHttpCallback([](const HttpRequest&, HttpResponse* response) {
+    response->setStatusCode(HttpResponse::k200Ok);
+    response->setContentType("text/plain; charset=utf-8");
+    response->setBody("hello, world!\n");
+  });
+  server.start();
+  LOG_INFO << "http_hello listening on " << server.listenAddress().toIpPort() << " with " << threads
+           << " IO thread(s), idle timeout " << idleTimeout << " s";
+  loop.loop();
+  LOG_INFO << "http_hello stopped";
+}

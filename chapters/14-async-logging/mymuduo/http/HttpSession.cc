@@ -1,0 +1,353 @@
+#include "mymuduo/http/HttpSession.h"
+
+#include <strings.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <any>
+#include <string>
+#include <string_view>
+
+#include "mymuduo/base/Logger.h"
+#include "mymuduo/http/HttpRequest.h"
+#include "mymuduo/http/HttpResponse.h"
+#include "mymuduo/http/HttpServer.h"
+#include "mymuduo/net/EventLoop.h"
+#include "mymuduo/net/TcpConnection.h"
+
+namespace mymuduo {
+namespace http {
+
+using net::TcpConnectionPtr;
+
+namespace {
+
+/// A file body up to this size is read into the buffer behind the header and sent with it in
+/// one write; a larger one goes out with sendfile(2), without passing through user space. For a
+/// few pages the copy costs less than the second system call the header would need.
+constexpr uint64_t kInlineFileBytes = 16 * 1024;
+
+/// Output queued for one connection (written by nobody yet because the client reads slowly)
+/// above which the server stops reading that connection's requests until the output drains.
+/// Without it, a client that pipelines requests and reads nothing makes the server queue
+/// responses without end.
+constexpr size_t kOutputHighWaterBytes = 1024 * 1024;
+
+/// A response scratch buffer that grew past this is given back once the response is sent; a
+/// smaller one is kept, so that small answers on a keep-alive connection allocate nothing.
+constexpr size_t kScratchKeepBytes = 64 * 1024;
+
+/// Whether the comma-separated list in the request's Connection field has `token`, in any case.
+bool connectionHas(const HttpRequest& request, std::string_view token) {
+  auto field = request.headers().find(std::string_view("Connection"));
+  if (field == request.headers().end()) return false;
+  std::string_view rest(field->second);
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item.size() == token.size() &&
+        ::strncasecmp(item.data(), token.data(), token.size()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// RFC 9112 §9.3: HTTP/1.1 persists unless "close" is listed; HTTP/1.0 only with "keep-alive".
+bool wantsClose(const HttpRequest& request) {
+  if (connectionHas(request, "close")) return true;
+  return request.version() != HttpRequest::kHttp11 && !connectionHas(request, "keep-alive");
+}
+
+/// The answer when the callback gave none: threw, or set no status.
+HttpResponse internalError(bool close) {
+  HttpResponse response(close);
+  response.setStatusCode(HttpResponse::k500InternalServerError);
+  response.setContentType("text/plain; charset=utf-8");
+  response.setBody("500 Internal Server Error\n");
+  return response;
+}
+
+/// The bytes of the connection's answers not yet handed to the kernel: its output buffer and
+/// what is left of a file being sent.
+size_t pendingOutput(net::TcpConnection& conn) {
+  return conn.outputBuffer()->readableBytes() + conn.fileBytesLeft();
+}
+
+/// Sends the response serialised in `scratch` and gives back a scratch that grew large. Its
+/// vector keeps the largest size it ever had, as TcpConnection's buffers would without their
+/// releaseIfEmpty(): ten idle connections that each got one 20 MB string body would hold
+/// 200 MB. So memory goes back once the answer is handed over, as theirs does.
+void sendScratch(net::TcpConnection& conn, net::Buffer* scratch) {
+  conn.send(scratch);
+  if (scratch->internalCapacity() > kScratchKeepBytes) scratch->releaseIfEmpty();
+}
+
+/// Reads a file body of at most kInlineFileBytes into buf; false if the file is shorter now.
+bool appendSmallFile(const HttpResponse::FileBody& file, net::Buffer* buf) {
+  size_t want = static_cast<size_t>(file.length);
+  buf->ensureWritableBytes(want);
+  ssize_t n = ::pread(file.fd.get(), buf->beginWrite(), want, static_cast<off_t>(file.offset));
+  if (n != static_cast<ssize_t>(want)) return false;
+  buf->hasWritten(want);
+  return true;
+}
+
+}  // namespace
+
+HttpSession::HttpSession(const HttpCallback* callback, const AccessLogCallback* accessLog,
+                         const HttpContext::Limits& limits, Clock::duration idleTimeout)
+    : callback_(callback), accessLog_(accessLog), context_(limits), idleTimeout_(idleTimeout) {}
+
+HttpSession* HttpSession::of(const TcpConnectionPtr& conn) {
+  auto* session = std::any_cast<std::shared_ptr<HttpSession>>(conn->getMutableContext());
+  return session != nullptr ? session->get() : nullptr;
+}
+
+void HttpSession::start(const TcpConnectionPtr& conn) {
+  conn->setHalfCloseCallback([](const TcpConnectionPtr& c) {
+    if (HttpSession* session = of(c)) session->onHalfClose(c);
+  });
+  // An answer may take more than one send (pipelined answers, 100 Continue before the answer,
+  // a header before a file): with Nagle's algorithm a small send waits for the ACK of the one
+  // before, which the client may delay by 40 ms or more. Answers are whole messages, written as
+  // soon as they are ready; nothing is gained by holding them back.
+  conn->setTcpNoDelay(true);
+  if (idleTimeout_ > Clock::duration::zero()) {
+    restartIdleWindow(*conn);
+    armIdleTimer(conn);
+  }
+}
+
+void HttpSession::stop(const TcpConnectionPtr& conn) { conn->getLoop()->cancel(idleTimer_); }
+
+void HttpSession::restartIdleWindow(net::TcpConnection& conn) {
+  idleDeadline_ = Clock::now() + idleTimeout_;
+  pendingOutputSeen_ = pendingOutput(conn);
+}
+
+void HttpSession::armIdleTimer(const TcpConnectionPtr& conn) {
+  // The timer holds the connection weakly: it must not keep a closed connection alive.
+  std::weak_ptr<net::TcpConnection> weakConn(conn);
+  idleTimer_ = conn->getLoop()->runAt(idleDeadline_, [weakConn] {
+    TcpConnectionPtr c = weakConn.lock();
+    if (!c) return;
+    HttpSession* session = of(c);
+    if (session == nullptr) return;
+    // Output that moved since the window started is progress, not idleness: a client reading
+    // a large answer slowly, a file or a string draining from the output buffer. Counted
+    // between two looks, as nginx's send_timeout counts between two writes, so a client that
+    // stops reading is still closed.
+    if (pendingOutput(*c) != session->pendingOutputSeen_) session->restartIdleWindow(*c);
+    if (Clock::now() < session->idleDeadline_) {
+      session->armIdleTimer(c);  // the deadline moved since we were armed
+    } else {
+      LOG_INFO << "HttpServer: " << c->name() << " idle, closing";
+      c->forceClose();
+    }
+  });
+}
+
+void HttpSession::onMessage(const TcpConnectionPtr& conn, net::Buffer* buf, Timestamp receiveTime) {
+  switch (phase_) {
+    case Phase::kReading:
+      processRequests(conn, receiveTime);
+      break;
+    case Phase::kOutputFull:
+    case Phase::kSendingFile:
+      break;  // the next request waits until the output drains, or the file is sent
+    case Phase::kClosing:
+      // Read and thrown away: closing a socket with unread input makes the kernel answer with
+      // RST, and an RST can destroy the answer still in the peer's receive queue.
+      buf->retrieveAll();
+      break;
+  }
+}
+
+void HttpSession::processRequests(const TcpConnectionPtr& conn, Timestamp receiveTime) {
+  net::Buffer* buf = conn->inputBuffer();
+  while (phase_ == Phase::kReading) {
+    if (!context_.parseRequest(buf, receiveTime)) {
+      respondWithError(conn);
+      return;
+    }
+    // HTTP/1.0 clients do not know 1xx responses (RFC 9110 §15.2): never send them one.
+    if (context_.takeExpectContinue() && context_.request().version() == HttpRequest::kHttp11) {
+      conn->send(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
+    }
+    if (!context_.gotAll()) break;
+    respond(conn);
+    // A client that sends requests faster than it reads the answers: stop reading it (the
+    // requests then wait in the kernel, and its sends block) until the output drains. Not when
+    // closing: then the input is read and thrown away.
+    if (phase_ == Phase::kReading &&
+        conn->outputBuffer()->readableBytes() > kOutputHighWaterBytes) {
+      phase_ = Phase::kOutputFull;
+      conn->stopRead();
+      break;
+    }
+  }
+  if (peerClosed_) endAfterHalfClose(conn);
+}
+
+void HttpSession::respond(const TcpConnectionPtr& conn) {
+  const HttpRequest& request = context_.request();
+  HttpResponse response(wantsClose(request));
+  try {
+    if (*callback_) (*callback_)(request, &response);
+  } catch (...) {
+    // Caught here, not left to the loop: the parser would stay at "request complete" with no
+    // answer sent, and the client's next bytes would dispatch the same request again. What
+    // the callback left half done is unknown, so the connection ends after the 500.
+    std::string what = "HttpServer: " + conn->name() + " the callback for " + request.path();
+    net::logCallbackException(what.c_str());
+    response = internalError(true);
+  }
+  if (response.statusCode() == HttpResponse::kUnknown) {
+    LOG_ERROR << "HttpServer: the callback set no status for " << request.methodString() << " "
+              << request.path();
+    response = internalError(response.closeConnection());
+  }
+  // The answer to HEAD, and a status that has no body, get the headers only.
+  bool headOnly =
+      request.method() == HttpRequest::kHead || !HttpResponse::statusHasBody(response.statusCode());
+  const auto& file = response.bodyFile();
+  bool withFile = file && !headOnly && file->length > 0;
+  bool streaming = withFile && file->length > kInlineFileBytes;
+  if (streaming) {
+    // Later requests wait, and so do their bytes: in the kernel, not in our input buffer.
+    // Before the first send, so that a reset it meets already finds reading off, and
+    // TcpConnection closes at once instead of waiting for a poll event that cannot come.
+    conn->stopRead();
+  }
+  response.appendToBuffer(&scratch_, headOnly);
+  if (withFile && !streaming && !appendSmallFile(*file, &scratch_)) {
+    // The file shrank or failed under us: the promised Content-Length cannot be kept, and the
+    // only honest way to tell the client is to cut the connection.
+    LOG_ERROR << "HttpServer: " << conn->name() << " cannot read the " << file->length
+              << " bytes of the file it answers with";
+    scratch_.retrieveAll();
+    phase_ = Phase::kClosing;
+    conn->forceClose();
+    return;
+  }
+  sendScratch(*conn, &scratch_);
+  logAnswer(conn, &request, response.statusCode(),
+            headOnly ? 0 : (file ? file->length : response.body().size()));
+  context_.reset();
+  if (streaming || conn->outputBuffer()->readableBytes() > 0) watchWriteComplete(conn);
+  if (streaming) {
+    // Sent after the header; its write-complete ends the response.
+    phase_ = Phase::kSendingFile;
+    file_ = file;
+    closeAfterFile_ = response.closeConnection();
+    conn->sendFile(file->fd.get(), static_cast<off_t>(file->offset),
+                   static_cast<size_t>(file->length));
+    restartIdleWindow(*conn);
+    return;
+  }
+  finishResponse(conn, response.closeConnection());
+}
+
+void HttpSession::finishResponse(const TcpConnectionPtr& conn, bool close) {
+  restartIdleWindow(*conn);
+  if (close) {
+    phase_ = Phase::kClosing;
+    conn->shutdown();  // after the queued output
+  }
+}
+
+void HttpSession::respondWithError(const TcpConnectionPtr& conn) {
+  int status = context_.errorStatus();
+  if (status < 400 || status > 599) status = HttpResponse::k400BadRequest;
+  LOG_INFO << "HttpServer: " << conn->name() << " bad request, " << status << " "
+           << context_.errorReason();
+  HttpResponse response(true);
+  response.setStatusCode(static_cast<HttpResponse::HttpStatusCode>(status));
+  response.setStatusMessage(HttpResponse::reasonPhrase(status));
+  response.setContentType("text/plain; charset=utf-8");
+  response.setBody(std::to_string(status) + " " + HttpResponse::reasonPhrase(status) + ": " +
+                   context_.errorReason() + "\n");
+  response.appendToBuffer(&scratch_);
+  sendScratch(*conn, &scratch_);
+  logAnswer(conn, nullptr, status, response.body().size());
+  conn->inputBuffer()->retrieveAll();
+  // Not forceClose(): shut down our side and read until the peer's EOF (or the idle timer).
+  finishResponse(conn, true);
+}
+
+void HttpSession::logAnswer(const TcpConnectionPtr& conn, const HttpRequest* request, int status,
+                            uint64_t bodyBytes) {
+  if (!*accessLog_) return;
+  Timestamp received = request != nullptr ? request->receiveTime() : Timestamp::now();
+  AccessLogEntry entry{conn->peerAddress(), received, request, status, bodyBytes};
+  try {
+    (*accessLog_)(entry);
+  } catch (...) {
+    // A log that fails (a full disk, say) must not take the answer or the server with it.
+    net::logCallbackException("HttpServer: the access log callback");
+  }
+}
+
+void HttpSession::watchWriteComplete(const TcpConnectionPtr& conn) {
+  // Not for every connection from the start: a response written whole at once needs nothing
+  // more, and a write-complete queued and run per request is a measurable share of a small
+  // answer's cost. Once set, it stays.
+  if (watchingWriteComplete_) return;
+  watchingWriteComplete_ = true;
+  conn->setWriteCompleteCallback([](const TcpConnectionPtr& c) {
+    // Queued by the connection and maybe run after it (and its session) went: look first.
+    if (c->disconnected()) return;
+    if (HttpSession* session = of(c)) session->onWriteComplete(c);
+  });
+}
+
+void HttpSession::onWriteComplete(const TcpConnectionPtr& conn) {
+  if (phase_ == Phase::kOutputFull) {
+    // One queued by a send that went out whole, before the output filled: not drained yet.
+    if (conn->outputBuffer()->readableBytes() > 0) return;
+    // Drained: the requests that waited in the input buffer first, then read again unless
+    // they filled the output once more (or started a file, which stops reading itself).
+    phase_ = Phase::kReading;
+    processRequests(conn, Timestamp::now());
+    if (phase_ == Phase::kOutputFull || phase_ == Phase::kSendingFile) return;
+    conn->startRead();
+  }
+  if (phase_ != Phase::kSendingFile) {
+    // The output is all in the kernel: the true end of the previous response, later than when
+    // it was queued if the client reads a large one slowly. Only our own sends lead here, never
+    // the client's bytes; and not in the middle of a request (after a 100 Continue).
+    if (context_.state() == HttpContext::kExpectRequestLine) restartIdleWindow(*conn);
+    return;
+  }
+  // A write-complete queued before the file started may arrive while the file is still going
+  // out; the file's own write-complete follows.
+  if (conn->fileBytesLeft() > 0 || conn->outputBuffer()->readableBytes() > 0) return;
+  file_.reset();
+  phase_ = Phase::kReading;
+  // Also when closing: the peer's last bytes and its EOF must still be read (see kClosing).
+  conn->startRead();
+  finishResponse(conn, closeAfterFile_);
+  // Requests that arrived meanwhile waited in the input buffer: their turn now.
+  if (phase_ == Phase::kReading) processRequests(conn, Timestamp::now());
+}
+
+void HttpSession::onHalfClose(const TcpConnectionPtr& conn) {
+  peerClosed_ = true;
+  endAfterHalfClose(conn);
+}
+
+void HttpSession::endAfterHalfClose(const TcpConnectionPtr& conn) {
+  // While the output drains or a file streams, the requests behind are still to be answered:
+  // wait for it. Every whole request was answered; what is left is an incomplete one that can
+  // never be completed now, and is dropped.
+  if (phase_ != Phase::kReading) return;
+  phase_ = Phase::kClosing;
+  conn->shutdown();
+}
+
+}  // namespace http
+}  // namespace mymuduo

@@ -1,0 +1,107 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+#include "mymuduo/base/Timestamp.h"
+#include "mymuduo/base/noncopyable.h"
+#include "mymuduo/http/HttpContext.h"
+#include "mymuduo/http/HttpResponse.h"
+#include "mymuduo/net/Buffer.h"
+#include "mymuduo/net/Callbacks.h"
+#include "mymuduo/net/TimerId.h"
+
+namespace mymuduo {
+namespace http {
+
+class HttpRequest;
+struct AccessLogEntry;
+
+/// One connection of an HttpServer: its parser, where it stands between requests and answers,
+/// and its idle deadline. The server keeps it in the TcpConnection's context from UP to DOWN,
+/// and the connection's callbacks find it there (of()).
+///
+/// Used only in the connection's IO loop (every callback that reaches it runs there), so it
+/// needs no lock. It holds its connection only weakly (the idle timer), never keeps it alive.
+/// The callback it calls is the server's, which outlives every session that can still be
+/// called: the server's destructor takes every connection down first.
+class HttpSession : noncopyable {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using HttpCallback = std::function<void(const HttpRequest&, HttpResponse*)>;
+  using AccessLogCallback = std::function<void(const AccessLogEntry&)>;
+
+  /// Where the connection stands: one phase at a time.
+  enum class Phase {
+    kReading,      ///< requests are read and answered in order
+    kOutputFull,   ///< the answers waiting for a slow reader passed the high-water mark:
+                   ///< reading is stopped, and requests read already wait, until they drain
+    kSendingFile,  ///< a file body goes out with sendFile(); the requests behind it wait
+    kClosing,      ///< the last answer is queued and shutdown() called
+  };
+
+  HttpSession(const HttpCallback* callback, const AccessLogCallback* accessLog,
+              const HttpContext::Limits& limits, Clock::duration idleTimeout);
+
+  /// The session in conn's context, or nullptr once the connection went down.
+  static HttpSession* of(const net::TcpConnectionPtr& conn);
+
+  /// The connection is up: its callbacks, and the idle timer when there is a timeout.
+  void start(const net::TcpConnectionPtr& conn);
+  /// The connection went down.
+  void stop(const net::TcpConnectionPtr& conn);
+  /// The connection's message callback.
+  void onMessage(const net::TcpConnectionPtr& conn, net::Buffer* buf, Timestamp receiveTime);
+
+  Phase phase() const { return phase_; }
+
+ private:
+  void onWriteComplete(const net::TcpConnectionPtr& conn);
+  void onHalfClose(const net::TcpConnectionPtr& conn);
+  /// Answers the complete requests at the front of the input, in order, while the phase stays
+  /// kReading and the input holds a whole request.
+  void processRequests(const net::TcpConnectionPtr& conn, Timestamp receiveTime);
+  void respond(const net::TcpConnectionPtr& conn);
+  void respondWithError(const net::TcpConnectionPtr& conn);
+  void finishResponse(const net::TcpConnectionPtr& conn, bool close);
+  void endAfterHalfClose(const net::TcpConnectionPtr& conn);
+  /// Makes onWriteComplete() the connection's write-complete callback: needed once an answer
+  /// did not go out whole at once (to restart the idle window at its true end, and to resume
+  /// reading after the output drained) or a file is sent.
+  void watchWriteComplete(const net::TcpConnectionPtr& conn);
+  /// The start of the window in which the next request must complete, or the output move.
+  void restartIdleWindow(net::TcpConnection& conn);
+  void armIdleTimer(const net::TcpConnectionPtr& conn);
+
+  /// An answer is queued: tells the access log, if there is one.
+  void logAnswer(const net::TcpConnectionPtr& conn, const HttpRequest* request, int status,
+                 uint64_t bodyBytes);
+
+  const HttpCallback* const callback_;
+  const AccessLogCallback* const accessLog_;
+  HttpContext context_;
+  Phase phase_ = Phase::kReading;
+  /// The peer shut down its writing half: answer what is buffered, then close.
+  bool peerClosed_ = false;
+  bool watchingWriteComplete_ = false;
+  /// kSendingFile: the file body, kept open until it is out, and what follows it.
+  std::shared_ptr<HttpResponse::FileBody> file_;
+  bool closeAfterFile_ = false;
+  /// What an answer is serialised into (all but a streamed file), reused so that a keep-alive
+  /// connection does not allocate per answer.
+  net::Buffer scratch_;
+
+  /// Idle timeout: one timer per connection. Moving the deadline only writes idleDeadline_; the
+  /// timer, when it fires early, re-arms itself for the deadline then in force.
+  const Clock::duration idleTimeout_;
+  Clock::time_point idleDeadline_;
+  /// The output still to go when the idle window last started: an answer going out slowly is
+  /// progress, not idleness.
+  size_t pendingOutputSeen_ = 0;
+  net::TimerId idleTimer_;
+};
+
+}  // namespace http
+}  // namespace mymuduo
