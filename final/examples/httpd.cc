@@ -1,14 +1,16 @@
 // A static file server: GET and HEAD for the files under one directory, with ranges and
 // conditional requests.
 //   httpd [--port N=8000] [--bind ADDRESS=127.0.0.1] [--threads N=0] [--root DIR=.]
-//         [--idle-timeout SECONDS=60] [--dotfiles] [--access-log PATH] [--log-file BASENAME]
+//         [--idle-timeout SECONDS=60] [--drain-timeout SECONDS=10] [--dotfiles]
+//         [--access-log PATH] [--log-file BASENAME]
 // --port 0 lets the kernel choose; the "listening on" log line says which port it took.
 // --bind takes an IPv4 or IPv6 literal. The default is loopback, so a folder is served to this
 // machine only until you say otherwise: --bind 0.0.0.0 (every IPv4 interface) or --bind ::.
 // --dotfiles serves paths such as /.well-known/ or /.env, which are 404 without it.
 // --access-log appends one Common Log Format line per answer to PATH ("-": standard output).
 // --log-file sends the log to BASENAME.<date>-<time>.<host>.<pid>.log instead of stderr.
-// Try it: curl -v http://127.0.0.1:8000/        Stop it: Ctrl-C (SIGINT) or SIGTERM.
+// Try it: curl -v http://127.0.0.1:8000/        Stop it: Ctrl-C (SIGINT) or SIGTERM, which
+// drain the server: downloads under way finish, for at most --drain-timeout; a second one quits.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -31,12 +33,14 @@ namespace {
 int usage(const char* prog, int status) {
   std::fprintf(status == 0 ? stdout : stderr,
                "usage: %s [--port N=8000] [--bind ADDRESS=127.0.0.1] [--threads N=0] "
-               "[--root DIR=.] [--idle-timeout SECONDS=60] [--dotfiles] [--access-log PATH] "
-               "[--log-file BASENAME]\n"
+               "[--root DIR=.] [--idle-timeout SECONDS=60] [--drain-timeout SECONDS=10] "
+               "[--dotfiles] [--access-log PATH] [--log-file BASENAME]\n"
                "  --bind: an IPv4 or IPv6 literal; the default serves this machine only,\n"
                "          --bind 0.0.0.0 or --bind :: serves the network\n"
                "  --access-log: one Common Log Format line per answer (\"-\": standard output)\n"
-               "  --log-file: the log to BASENAME.<date>-<time>.<host>.<pid>.log, not stderr\n",
+               "  --log-file: the log to BASENAME.<date>-<time>.<host>.<pid>.log, not stderr\n"
+               "  SIGINT or SIGTERM: stop listening, let the answers under way finish for at most\n"
+               "  --drain-timeout seconds, then exit; a second signal exits at once\n",
                prog);
   return status;
 }
@@ -63,6 +67,7 @@ int main(int argc, char* argv[]) {
   long port = 8000;
   long threads = 0;
   long idleTimeout = 60;
+  long drainTimeout = 10;
   std::string root = ".";
   std::string bind = "127.0.0.1";
   std::string accessLogPath;
@@ -78,6 +83,9 @@ int main(int argc, char* argv[]) {
       ++i;
     } else if (std::strcmp(argv[i], "--idle-timeout") == 0 &&
                example::parseNumber(value, 0, 86400, &idleTimeout)) {
+      ++i;
+    } else if (std::strcmp(argv[i], "--drain-timeout") == 0 &&
+               example::parseNumber(value, 0, 86400, &drainTimeout)) {
       ++i;
     } else if (std::strcmp(argv[i], "--root") == 0 && value != nullptr && *value != '\0') {
       root = value;
@@ -124,9 +132,10 @@ int main(int argc, char* argv[]) {
 
   example::LogToFile logToFile(logFile);  // before the server: it outlives the IO threads
   EventLoop loop;
-  // Before server.start(): the IO threads inherit the blocked signals.
-  example::QuitOnSignals quitOnSignals(&loop);
   http::HttpServer server(&loop, *listenAddr, "httpd");
+  // Before server.start(): the IO threads inherit the blocked signals.
+  example::QuitOnSignals quitOnSignals(
+      &loop, [&] { server.drain(static_cast<double>(drainTimeout), [&loop] { loop.quit(); }); });
   server.setThreadNum(static_cast<int>(threads));
   server.setIdleTimeout(static_cast<double>(idleTimeout));
   // The handler is const and thread safe: every IO thread calls the same one, no lock.

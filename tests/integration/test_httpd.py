@@ -5,7 +5,9 @@ httpd serves a scratch root on an ephemeral port (--port 0, the port read back f
 "listening on" log line): keep-alive reuse, HEAD, a followed 301, several requests on one
 http.client connection, traversal attempts over a raw socket, a 100 MiB file downloaded whole
 while the server's peak RSS stays small, POST refused with 405, and a clean exit on SIGINT;
-then the default bind address (loopback), --bind ::1 and --access-log.
+then the default bind address (loopback), --bind ::1 and --access-log; then SIGTERM in the
+middle of a download: the download completes, a new connection is refused, an idle keep-alive
+connection is closed, and httpd exits 0.
 http_counter answers a POST that waits for "100 Continue".
 
   test_httpd.py HTTPD HTTP_COUNTER
@@ -231,6 +233,53 @@ def test_bind_and_access_log(httpd, base):
           f"--bind with a name, not an address, is refused ({r.stdout.strip()!r})")
 
 
+def refused(port):
+    """Whether a connect to the port is refused; one reset in the backlog as the listening
+    socket closes is not (yet)."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        return False
+    except ConnectionRefusedError:
+        return True
+    except ConnectionResetError:
+        return False
+
+
+def test_drain(httpd, base):
+    """SIGTERM drains: the listening socket closes at once, a download under way completes, an
+    idle keep-alive connection is closed, and the process exits 0 once no connection is left."""
+    root = os.path.join(base, "www")  # made by test_httpd
+    proc, port = start([httpd, "--port", "0", "--root", root, "--drain-timeout", "60"], "httpd")
+    try:
+        idle = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        idle.request("GET", "/a.txt")
+        r = idle.getresponse()
+        check(r.read() == b"file a\n" and not r.will_close, "a keep-alive connection, now idle")
+        download = socket.create_connection(("127.0.0.1", port), timeout=30)
+        download.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = download.recv(1 << 20)
+        check(got.startswith(b"HTTP/1.1 200"), "a 100 MiB download has begun")
+
+        proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while not refused(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(refused(port), "after SIGTERM a new connection is refused")
+        check(idle.sock.recv(1) == b"", "the idle keep-alive connection is closed")
+        idle.close()
+        # Counted, not kept: 100 MiB appended to a bytes object chunk by chunk is quadratic.
+        size = len(got.partition(b"\r\n\r\n")[2])
+        while chunk := download.recv(1 << 20):
+            size += len(chunk)
+        download.close()
+        check(size == BIG_SIZE, f"the download under way completes ({size} of {BIG_SIZE} bytes)")
+        rc = proc.wait(timeout=20)
+        check(rc == 0, "httpd exits 0 once the last connection is gone")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_counter(counter):
     proc, port = start([counter, "--port", "0"], "http_counter")
     url = f"http://127.0.0.1:{port}/counter"
@@ -254,6 +303,7 @@ def main():
     try:
         test_httpd(httpd, base)
         test_bind_and_access_log(httpd, base)
+        test_drain(httpd, base)
         test_counter(counter)
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -1,6 +1,8 @@
 // The smallest HTTP server: every request gets "hello, world!".
 //   http_hello [--port N=8000] [--threads N=0] [--idle-timeout SECONDS=60]
-// Try it: curl -i http://127.0.0.1:8000/        Stop it: Ctrl-C (SIGINT) or SIGTERM.
+//              [--drain-timeout SECONDS=10]
+// Try it: curl -i http://127.0.0.1:8000/        Stop it: Ctrl-C (SIGINT) or SIGTERM, which
+// drain the server: answers under way finish, for at most --drain-timeout; a second one quits.
 #include <cstdio>
 #include <cstring>
 
@@ -19,7 +21,9 @@ using namespace mymuduo::http;
 namespace {
 int usage(const char* prog, int status) {
   std::fprintf(status == 0 ? stdout : stderr,
-               "usage: %s [--port N=8000] [--threads N=0] [--idle-timeout SECONDS=60]\n", prog);
+               "usage: %s [--port N=8000] [--threads N=0] [--idle-timeout SECONDS=60] "
+               "[--drain-timeout SECONDS=10]\n",
+               prog);
   return status;
 }
 }  // namespace
@@ -28,6 +32,7 @@ int main(int argc, char* argv[]) {
   long port = 8000;
   long threads = 0;
   long idleTimeout = 60;
+  long drainTimeout = 10;
   for (int i = 1; i < argc; ++i) {
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
     if (std::strcmp(argv[i], "--help") == 0) return usage(argv[0], 0);
@@ -39,15 +44,19 @@ int main(int argc, char* argv[]) {
     } else if (std::strcmp(argv[i], "--idle-timeout") == 0 &&
                example::parseNumber(value, 0, 86400, &idleTimeout)) {
       ++i;
+    } else if (std::strcmp(argv[i], "--drain-timeout") == 0 &&
+               example::parseNumber(value, 0, 86400, &drainTimeout)) {
+      ++i;
     } else {
       return usage(argv[0], 2);
     }
   }
 
   EventLoop loop;
-  // Before server.start(): the IO threads inherit the blocked signals.
-  example::QuitOnSignals quitOnSignals(&loop);
   HttpServer server(&loop, InetAddress(static_cast<uint16_t>(port)), "HttpHello");
+  // Before server.start(): the IO threads inherit the blocked signals.
+  example::QuitOnSignals quitOnSignals(
+      &loop, [&] { server.drain(static_cast<double>(drainTimeout), [&loop] { loop.quit(); }); });
   server.setThreadNum(static_cast<int>(threads));
   server.setIdleTimeout(static_cast<double>(idleTimeout));
   // Runs in the IO threads, several at once; it touches nothing shared, so needs no lock.

@@ -8,8 +8,10 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "mymuduo/base/AsyncLogging.h"
 #include "mymuduo/base/Logger.h"
@@ -33,15 +35,27 @@ inline bool parseNumber(const char* text, long min, long max, long* out) {
 /// signal arrives as an ordinary readable fd, so no code runs in a signal handler.
 /// Construct it in the main thread before starting any other thread (they inherit the
 /// blocked signal mask, so the signals can only arrive through the signalfd).
+/// With `firstSignal`, the first signal runs it instead (a graceful stop that quits the loop
+/// once it is done) and a second one quits at once.
 class QuitOnSignals {
  public:
-  explicit QuitOnSignals(mymuduo::net::EventLoop* loop)
-      : loop_(loop), fd_(makeSignalFd()), channel_(loop, fd_) {
+  explicit QuitOnSignals(mymuduo::net::EventLoop* loop, std::function<void()> firstSignal = nullptr)
+      : loop_(loop),
+        fd_(makeSignalFd()),
+        channel_(loop, fd_),
+        firstSignal_(std::move(firstSignal)) {
     channel_.setReadCallback([this](mymuduo::Timestamp) {
       struct signalfd_siginfo info;
-      if (::read(fd_, &info, sizeof info) == sizeof info) {
-        LOG_INFO << "signal " << info.ssi_signo << " received, quitting";
+      int signo =
+          ::read(fd_, &info, sizeof info) == sizeof info ? static_cast<int>(info.ssi_signo) : 0;
+      if (firstSignal_) {
+        LOG_INFO << "signal " << signo << " received, stopping gracefully (again: at once)";
+        std::function<void()> stop = std::move(firstSignal_);
+        firstSignal_ = nullptr;
+        stop();
+        return;
       }
+      LOG_INFO << "signal " << signo << " received, quitting";
       loop_->quit();
     });
     channel_.enableReading();
@@ -67,6 +81,7 @@ class QuitOnSignals {
   mymuduo::net::EventLoop* loop_;
   int fd_;
   mymuduo::net::Channel channel_;
+  std::function<void()> firstSignal_;
 };
 
 /// --log-file BASENAME: from construction on, log lines go through an AsyncLogging into

@@ -73,6 +73,11 @@ class HttpServer : noncopyable {
   void setAccessLogCallback(AccessLogCallback cb) { accessLogCallback_ = std::move(cb); }
 
   void start();
+  /// A graceful stop (TcpServer::drain()): stops listening at once; an idle keep-alive
+  /// connection closes, a request under way gets its answer with "Connection: close" and then
+  /// its connection closes; what is still open after `timeoutSeconds` is force-closed; `done`
+  /// runs in the server's loop once every connection is gone. Safe from any thread.
+  void drain(double timeoutSeconds, std::function<void()> done);
 
  private:
   void onConnection(const net::TcpConnectionPtr& conn);

@@ -191,11 +191,12 @@ void HttpSession::processRequests(const TcpConnectionPtr& conn, Timestamp receiv
     }
   }
   if (peerClosed_) endAfterHalfClose(conn);
+  closeIfDrainedIdle(conn);
 }
 
 void HttpSession::respond(const TcpConnectionPtr& conn) {
   const HttpRequest& request = context_.request();
-  HttpResponse response(wantsClose(request));
+  HttpResponse response(draining_ || wantsClose(request));
   try {
     if (*callback_) (*callback_)(request, &response);
   } catch (...) {
@@ -338,6 +339,22 @@ void HttpSession::onWriteComplete(const TcpConnectionPtr& conn) {
 void HttpSession::onHalfClose(const TcpConnectionPtr& conn) {
   peerClosed_ = true;
   endAfterHalfClose(conn);
+}
+
+void HttpSession::drain(const TcpConnectionPtr& conn) {
+  draining_ = true;
+  closeIfDrainedIdle(conn);
+}
+
+void HttpSession::closeIfDrainedIdle(const TcpConnectionPtr& conn) {
+  // Not while answers wait for a slow reader (kOutputFull: the requests read already are still
+  // to be answered, the last of them with "Connection: close"), nor in the middle of a request.
+  if (!draining_ || phase_ != Phase::kReading) return;
+  if (context_.state() != HttpContext::kExpectRequestLine ||
+      conn->inputBuffer()->readableBytes() > 0)
+    return;
+  phase_ = Phase::kClosing;
+  conn->shutdown();  // after the answers queued
 }
 
 void HttpSession::endAfterHalfClose(const TcpConnectionPtr& conn) {

@@ -55,6 +55,15 @@ void HttpServer::start() {
   LOG_INFO << "HttpServer listening on " << server_.ipPort();
 }
 
+void HttpServer::drain(double timeoutSeconds, std::function<void()> done) {
+  server_.drain(
+      timeoutSeconds,
+      [](const TcpConnectionPtr& conn) {
+        if (HttpSession* session = HttpSession::of(conn)) session->drain(conn);
+      },
+      std::move(done));
+}
+
 void HttpServer::onConnection(const TcpConnectionPtr& conn) {
   if (conn->connected()) {
     auto session = std::make_shared<HttpSession>(&httpCallback_, limits_, idleTimeout_);

@@ -53,6 +53,11 @@ class HttpServer : noncopyable {
   void setLimits(const HttpContext::Limits& limits) { limits_ = limits; }
 
   void start();
+  /// A graceful stop (TcpServer::drain()): stops listening at once; an idle keep-alive
+  /// connection closes, a request under way gets its answer with "Connection: close" and then
+  /// its connection closes; what is still open after `timeoutSeconds` is force-closed; `done`
+  /// runs in the server's loop once every connection is gone. Safe from any thread.
+  void drain(double timeoutSeconds, std::function<void()> done);
 
  private:
   void onConnection(const net::TcpConnectionPtr& conn);

@@ -11,6 +11,7 @@
 #include "mymuduo/net/Callbacks.h"
 #include "mymuduo/net/InetAddress.h"
 #include "mymuduo/net/TcpConnection.h"
+#include "mymuduo/net/TimerId.h"
 
 namespace mymuduo {
 namespace net {
@@ -36,12 +37,15 @@ class EventLoopThreadPool;
 ///   destroyed does nothing); the destructor runs in the server's loop thread, closes every
 ///   connection still open (each gets its DOWN callback, once, in its IO loop), and returns
 ///   after the IO threads have been joined: after it returns no callback given to the server
-///   runs again.
+///   runs again;
+/// - drain() is safe from any thread; its callbacks run as it says.
 class TcpServer : noncopyable {
  public:
   enum Option { kNoReusePort, kReusePort };
   /// Runs in each IO thread with its loop, before that loop starts.
   using ThreadInitCallback = std::function<void(EventLoop*)>;
+  /// drain()'s cue to one open connection, in its IO loop.
+  using DrainCallback = std::function<void(const TcpConnectionPtr&)>;
 
   TcpServer(EventLoop* loop, const InetAddress& listenAddr, std::string name,
             Option option = kNoReusePort);
@@ -69,18 +73,29 @@ class TcpServer : noncopyable {
     writeCompleteCallback_ = std::move(cb);
   }
 
+  /// A graceful stop. In the server's loop: closes the listening socket at once (a new
+  /// connection is refused), then calls `onDrain` for each open connection in its IO loop, the
+  /// cue to finish what it is doing and close (a null `onDrain`: shutdown() after the output
+  /// queued). Connections still open `timeoutSeconds` later are force-closed. `done` runs in the
+  /// server's loop once no connection is left. Safe from any thread; calls after the first do
+  /// nothing. The server stays usable for nothing but its destruction.
+  void drain(double timeoutSeconds, DrainCallback onDrain, std::function<void()> done);
+
  private:
   void newConnection(int sockfd, const InetAddress& peerAddr);
   void removeConnection(const TcpConnectionPtr& conn);  // in the connection's IO loop
   void removeConnectionInLoop(const TcpConnectionPtr& conn);
+  void drainInLoop(double timeoutSeconds, const DrainCallback& onDrain);
+  void drainDone();
 
   using ConnectionMap = std::map<std::string, TcpConnectionPtr>;
 
   EventLoop* loop_;  // the acceptor loop, the main Reactor
   const std::string name_;
-  std::unique_ptr<Acceptor> acceptor_;
+  std::unique_ptr<Acceptor> acceptor_;  // null once drain() closed the listening socket
   // The bound address, read once from acceptor_ (so declared after it): it names every
-  // connection.
+  // connection, and outlives the acceptor.
+  const InetAddress listenAddr_;
   const std::string ipPort_;
   ConnectionCallback connectionCallback_;
   MessageCallback messageCallback_;
@@ -94,6 +109,11 @@ class TcpServer : noncopyable {
   std::atomic<bool> started_{false};
   uint64_t nextConnId_ = 1;    // loop thread only; 64 bits never wrap in practice
   ConnectionMap connections_;  // loop thread only
+  // drain()'s state, loop thread only: whether it began, and what runs once connections_ is
+  // empty (null before drain() and after it ran).
+  bool draining_ = false;
+  std::function<void()> drainDone_;
+  TimerId drainTimer_;
 };
 
 }  // namespace net

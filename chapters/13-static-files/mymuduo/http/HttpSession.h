@@ -54,6 +54,9 @@ class HttpSession : noncopyable {
   void stop(const net::TcpConnectionPtr& conn);
   /// The connection's message callback.
   void onMessage(const net::TcpConnectionPtr& conn, net::Buffer* buf, Timestamp receiveTime);
+  /// The server is draining (HttpServer::drain()): an idle connection closes now; a request
+  /// under way gets its answer, with "Connection: close", and then the connection closes.
+  void drain(const net::TcpConnectionPtr& conn);
 
   Phase phase() const { return phase_; }
 
@@ -67,6 +70,8 @@ class HttpSession : noncopyable {
   void respondWithError(const net::TcpConnectionPtr& conn);
   void finishResponse(const net::TcpConnectionPtr& conn, bool close);
   void endAfterHalfClose(const net::TcpConnectionPtr& conn);
+  /// Between requests, with nothing of the next one read: close when draining.
+  void closeIfDrainedIdle(const net::TcpConnectionPtr& conn);
   /// Makes onWriteComplete() the connection's write-complete callback: needed once an answer
   /// did not go out whole at once (to restart the idle window at its true end, and to resume
   /// reading after the output drained) or a file is sent.
@@ -85,6 +90,8 @@ class HttpSession : noncopyable {
   Phase phase_ = Phase::kReading;
   /// The peer shut down its writing half: answer what is buffered, then close.
   bool peerClosed_ = false;
+  /// The server drains: the answer under way is the last.
+  bool draining_ = false;
   bool watchingWriteComplete_ = false;
   /// kSendingFile: the file body, kept open until it is out, and what follows it.
   std::shared_ptr<HttpResponse::FileBody> file_;

@@ -17,7 +17,8 @@ TcpServer::TcpServer(EventLoop* loop, const InetAddress& listenAddr, std::string
     : loop_(loop),
       name_(std::move(name)),
       acceptor_(std::make_unique<Acceptor>(loop, listenAddr, option == kReusePort)),
-      ipPort_(acceptor_->listenAddress().toIpPort()),
+      listenAddr_(acceptor_->listenAddress()),
+      ipPort_(listenAddr_.toIpPort()),
       connectionCallback_(defaultConnectionCallback),
       messageCallback_(defaultMessageCallback),
       threadPool_(std::make_unique<EventLoopThreadPool>(loop, name_)) {
@@ -28,6 +29,7 @@ TcpServer::TcpServer(EventLoop* loop, const InetAddress& listenAddr, std::string
 TcpServer::~TcpServer() {
   loop_->assertInLoopThread();
   LOG_TRACE << "TcpServer::~TcpServer [" << name_ << "] destructing";
+  loop_->cancel(drainTimer_);
   for (auto& item : connections_) {
     TcpConnectionPtr conn(item.second);
     item.second.reset();
@@ -41,7 +43,7 @@ TcpServer::~TcpServer() {
   threadPool_.reset();
 }
 
-InetAddress TcpServer::listenAddress() const { return acceptor_->listenAddress(); }
+InetAddress TcpServer::listenAddress() const { return listenAddr_; }
 
 void TcpServer::setThreadNum(int numThreads) {
   assert(numThreads >= 0);
@@ -54,6 +56,7 @@ void TcpServer::start() {
       if (alive.expired()) return;  // destroyed before this hop ran
       // The IO loops exist before the first connection can be accepted.
       threadPool_->start(threadInitCallback_);
+      if (!acceptor_) return;  // drained before it started
       assert(!acceptor_->listening());
       acceptor_->listen();
     });
@@ -107,6 +110,63 @@ void TcpServer::removeConnectionInLoop(const TcpConnectionPtr& conn) {
   // this one and, until its batch ends, the one running us. ~TcpConnection runs in the thread
   // of whichever goes last, in any case after connectDestroyed().
   conn->getLoop()->queueInLoop([conn] { conn->connectDestroyed(); });
+  if (draining_ && connections_.empty()) drainDone();
+}
+
+void TcpServer::drain(double timeoutSeconds, DrainCallback onDrain, std::function<void()> done) {
+  // Queued, never run at once: called from a callback of the acceptor's own event (a connection
+  // callback with no IO threads), destroying the acceptor here would pull it out from under
+  // the handler that is still running.
+  loop_->queueInLoop([this, alive = std::weak_ptr<bool>(alive_), timeoutSeconds,
+                      onDrain = std::move(onDrain), done = std::move(done)]() mutable {
+    if (alive.expired() || draining_) return;
+    drainDone_ = std::move(done);
+    drainInLoop(timeoutSeconds, onDrain);
+  });
+}
+
+void TcpServer::drainInLoop(double timeoutSeconds, const DrainCallback& onDrain) {
+  loop_->assertInLoopThread();
+  draining_ = true;
+  // NaN and negatives mean "at once"; more than about 31 years, which no client takes, would
+  // overflow the timer's microseconds.
+  if (!(timeoutSeconds > 0)) timeoutSeconds = 0;
+  if (timeoutSeconds > 1e9) timeoutSeconds = 1e9;
+  // The listening socket closes: a client's connect is refused from now on, where one merely
+  // not accepted would wait in the backlog until the process exits.
+  acceptor_.reset();
+  LOG_INFO << "TcpServer::drain [" << name_ << "] - " << connections_.size()
+           << " connection(s) open, stopped listening";
+  if (connections_.empty()) {
+    drainDone();
+    return;
+  }
+  for (const auto& item : connections_) {
+    const TcpConnectionPtr& conn = item.second;
+    // After the connectEstablished() that newConnection() queued to the same loop.
+    conn->getLoop()->runInLoop([conn, onDrain] {
+      if (!conn->connected()) return;  // closing already
+      if (onDrain) {
+        onDrain(conn);
+      } else {
+        conn->shutdown();
+      }
+    });
+  }
+  drainTimer_ = loop_->runAfter(timeoutSeconds, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    LOG_INFO << "TcpServer::drain [" << name_ << "] - deadline, force-closing "
+             << connections_.size() << " connection(s)";
+    for (const auto& item : connections_) item.second->forceClose();
+  });
+}
+
+void TcpServer::drainDone() {
+  loop_->cancel(drainTimer_);
+  std::function<void()> done = std::move(drainDone_);
+  drainDone_ = nullptr;
+  // Last: done may end the loop, or destroy this server.
+  if (done) done();
 }
 
 }  // namespace net
