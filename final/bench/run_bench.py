@@ -226,6 +226,8 @@ class Env:
             f.write(os.urandom(4096))
         with open(os.path.join(self.www, "1m.bin"), "wb") as f:
             f.write(os.urandom(1 << 20))
+        with open(os.path.join(self.www, "2m.bin"), "wb") as f:
+            f.write(os.urandom(2 << 20))
         self.raw = os.path.join(args.build_dir, "bench", "raw_epoll")
 
     def lib(self, name):
@@ -267,10 +269,12 @@ def parse_size(text):
     return float(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[m.group(2)]
 
 
-def wrk_run(env, server, path, duration, close=False):
+def wrk_run(env, server, path, duration, close=False, headers=()):
     argv = [env.args.wrk, "-t1", "-c100", "-d%ds" % duration, "--timeout", "5s"]
     if close:
         argv += ["-H", "Connection: close"]
+    for h in headers:
+        argv += ["-H", h]
     argv.append("http://127.0.0.1:%d%s" % (server.port, path))
     cpu0 = server.cpu_seconds()
     out = run_client(argv, timeout=duration + 60)
@@ -347,11 +351,16 @@ def memory_run(server, count):
 
 # ---- the scenarios ----------------------------------------------------------------------------
 
+RANGE_HEADER = "Range: bytes=524288-1572863"
+
+
 def scenarios(args):
     """(id, title, unit, contenders) where each contender is (label, server kind, run function)."""
     d = args.duration
     hello = lambda close: (lambda env, srv: wrk_run(env, srv, "/", d, close))
     static = lambda path: (lambda env, srv: wrk_run(env, srv, path, d))
+    # The middle 1 MiB of a 2 MiB file: as many bytes per answer as the whole 1 MiB file.
+    middle = lambda env, srv: wrk_run(env, srv, "/2m.bin", d, headers=[RANGE_HEADER])
     pp = lambda block: (lambda env, srv: pingpong_run(env, srv, block, 100, d))
     return [
         ("1", "keep-alive hello (wrk -t1 -c100)", "req/s",
@@ -364,6 +373,9 @@ def scenarios(args):
          [("httpd", "httpd", static("/4k.bin")), ("nginx", "nginx", static("/4k.bin"))]),
         ("3b", "static file 1 MiB", "MiB/s",
          [("httpd", "httpd", static("/1m.bin")), ("nginx", "nginx", static("/1m.bin"))]),
+        ("3c", "static file, a 1 MiB range of 2 MiB", "MiB/s",
+         [("httpd-range", "httpd", middle), ("httpd-whole", "httpd", static("/1m.bin")),
+          ("nginx-range", "nginx", middle)]),
         ("4a", "pingpong 16 KiB x 100 sessions", "MiB/s",
          [("pingpong_server", "pingpong_server", pp(16384)), ("raw_epoll", "raw echo", pp(16384))]),
         ("4b", "pingpong 64 B x 100 sessions", "MiB/s",
@@ -434,6 +446,8 @@ TARGETS = [
     ("2", "requests/s >= nginx's", "rps", "http_hello", "nginx", 1.0, "ge"),
     ("3a", "server CPU per request <= nginx's", "cpu_us_per_req", "httpd", "nginx", 1.0, "le"),
     ("3b", "throughput >= 0.9 x nginx's", "mib_s", "httpd", "nginx", 0.9, "ge"),
+    ("3c", "server CPU per 1 MiB range <= 1.05 x per whole 1 MiB file", "cpu_us_per_req",
+     "httpd-range", "httpd-whole", 1.05, "le"),
     ("4a", "server CPU per MiB <= 1.1 x raw_epoll's", "cpu_ms_per_mib", "pingpong_server", "raw_epoll", 1.1, "le"),
     ("4b", "server CPU per MiB <= 1.1 x raw_epoll's", "cpu_ms_per_mib", "pingpong_server", "raw_epoll", 1.1, "le"),
 ]
@@ -658,13 +672,14 @@ numbers belong to this run on this machine only: compare the ratios, not numbers
   `sendfile on; tcp_nopush on`, `keepalive_requests` raised far above what a run sends so that, like the
   library, it does not close a keep-alive connection itself (its default closes after 1000
   requests); `return 200 "hello, world!\\n"` for `/` and a
-  static root with the same 4 KiB and 1 MiB files httpd serves.
+  static root with the same 4 KiB, 1 MiB and 2 MiB files httpd serves.
 - `raw_epoll` (`final/bench/raw_epoll.c`, compiled `-O2`) is the yardstick: one
   level-triggered epoll loop, no abstractions, a fixed 14-byte HTTP answer to every request
   (`http`) or an echo of every byte (`echo`). What it costs is about the least any server on this
   machine can cost.
 - Scenarios 1 to 3: `wrk -t1 -c100 -d{duration}s` (scenario 2 adds `-H 'Connection: close'`, so
-  every request is a new connection). Scenario 4: `pingpong_client 127.0.0.1 PORT 1 BLOCK 100
+  every request is a new connection; scenario 3c adds `-H '{range_header}'`, the middle 1 MiB
+  of a 2 MiB file, answered 206 with `sendfile` from an offset, beside the whole 1 MiB file). Scenario 4: `pingpong_client 127.0.0.1 PORT 1 BLOCK 100
   {duration}` (one client IO loop, 100 sessions, each sending a block and echoing back what
   returns). Scenario 5: the suite opens {connections} connections to the server, sends one short
   message on each and reads it back, all connections still open; the growth of the server's
@@ -706,7 +721,8 @@ def write_markdown(path, args, mach, summary, targets, scale, plots, plot_note):
     w(METHOD.format(tick=1000 // CLK_TCK, rounds=args.rounds, duration=args.duration, threads=args.threads,
                     threads_text="all IO in the one loop that also accepts" if args.threads == 0
                     else "an accepting loop and %d IO loops" % args.threads,
-                    connections="{:,}".format(args.connections)).rstrip())
+                    connections="{:,}".format(args.connections),
+                    range_header=RANGE_HEADER).rstrip())
     w("")
     w("## Results")
     w("")
@@ -798,7 +814,7 @@ def main():
                         "number of cores; 0 skips it)")
     p.add_argument("--quick", action="store_true", help="one round of 2 s runs (a smoke test)")
     p.add_argument("--only", nargs="+", metavar="SCENARIO",
-                   help="run only these scenarios (1 2 3 3a 3b 4 4a 4b 5 scale)")
+                   help="run only these scenarios (1 2 3 3a 3b 3c 4 4a 4b 5 scale)")
     p.add_argument("--connections", type=int, default=10000, help="connections of scenario 5")
     p.add_argument("--install", default=os.path.join(ROOT, "install"), help="where final/ is installed")
     p.add_argument("--build-dir", default=os.path.join(ROOT, os.environ.get("BUILD_DIR", "build")),
