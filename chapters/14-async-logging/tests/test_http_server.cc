@@ -16,6 +16,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <regex>
 #include <stdexcept>
 #include <string>
@@ -43,12 +44,14 @@
 #include "HttpTestUtil.h"
 #include "TestUtil.h"
 #include "mymuduo/http/HttpRequest.h"
+#include "mymuduo/http/HttpResponder.h"
 #include "mymuduo/http/HttpResponse.h"
 #include "mymuduo/http/HttpServer.h"
 #include "mymuduo/net/EventLoop.h"
 #include "mymuduo/net/InetAddress.h"
 
 using mymuduo::http::HttpRequest;
+using mymuduo::http::HttpResponder;
 using mymuduo::http::HttpResponse;
 using mymuduo::http::HttpServer;
 using mymuduo::net::InetAddress;
@@ -295,6 +298,46 @@ TEST_CASE("pipelined requests in one write are answered in order with a file bod
     if (i == 5) {
       // A later request answered while the file streamed would have landed inside this body.
       CHECK(r.body.size() == file.content().size());
+      CHECK(r.body == file.content());
+    } else {
+      CHECK(r.body == "GET /p" + std::to_string(i));
+    }
+  }
+}
+
+TEST_CASE("answers given later go out in request order around a file that streams",
+          "[ch13][s3][httpserver]") {
+  TempFile file(3 * 1024 * 1024 + 17);  // more than the socket takes at once
+  Router router;
+  router.filePath = file.path();
+  std::mutex mutex;
+  std::vector<std::pair<HttpResponder, HttpResponse>> answers;  // guarded by mutex
+  HttpTestServer server(nullptr, [&](HttpServer& s) {
+    s.setAsyncHttpCallback([&](const HttpRequest& request, HttpResponder responder) {
+      HttpResponse response(false);
+      router(request, &response);
+      std::lock_guard<std::mutex> lock(mutex);
+      answers.emplace_back(std::move(responder), std::move(response));
+    });
+  });
+  Client client(server.port());
+  client.send(get("/p0") + get("/p1") + get("/file") + get("/p3") + get("/p4"));
+  REQUIRE(waitFor([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return answers.size() == 5;
+  }));
+  {
+    // The last first, from this thread: each waits for the ones before it, and those behind
+    // the file wait until it is out.
+    std::lock_guard<std::mutex> lock(mutex);
+    for (size_t i = answers.size(); i-- > 0;) {
+      REQUIRE(answers[i].first.respond(std::move(answers[i].second)));
+    }
+  }
+  for (int i = 0; i < 5; ++i) {
+    Response r = client.read();
+    REQUIRE(r.status == 200);
+    if (i == 2) {
       CHECK(r.body == file.content());
     } else {
       CHECK(r.body == "GET /p" + std::to_string(i));

@@ -37,6 +37,12 @@ constexpr size_t kOutputHighWaterBytes = 1024 * 1024;
 /// smaller one is kept, so that small answers on a keep-alive connection allocate nothing.
 constexpr size_t kScratchKeepBytes = 64 * 1024;
 
+constexpr const char* kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+/// Requests of one connection handed to the asynchronous callback and not answered yet, above
+/// which reading stops until they are: what a pipelining client can make the server hold.
+constexpr size_t kMaxPendingAnswers = 16;
+
 /// Whether the comma-separated list in the request's Connection field has `token`, in any case.
 bool connectionHas(const HttpRequest& request, std::string_view token) {
   auto field = request.headers().find(std::string_view("Connection"));
@@ -98,9 +104,16 @@ bool appendSmallFile(const HttpResponse::FileBody& file, net::Buffer* buf) {
 
 }  // namespace
 
-HttpSession::HttpSession(const HttpCallback* callback, const AccessLogCallback* accessLog,
+HttpSession::HttpSession(const HttpCallback* callback, const AsyncHttpCallback* asyncCallback,
+                         const AccessLogCallback* accessLog,
+                         std::shared_ptr<HttpResponder::Gate> gate,
                          const HttpContext::Limits& limits, Clock::duration idleTimeout)
-    : callback_(callback), accessLog_(accessLog), context_(limits), idleTimeout_(idleTimeout) {}
+    : callback_(callback),
+      asyncCallback_(asyncCallback),
+      accessLog_(accessLog),
+      gate_(std::move(gate)),
+      context_(limits),
+      idleTimeout_(idleTimeout) {}
 
 HttpSession* HttpSession::of(const TcpConnectionPtr& conn) {
   auto* session = std::any_cast<std::shared_ptr<HttpSession>>(conn->getMutableContext());
@@ -140,8 +153,10 @@ void HttpSession::armIdleTimer(const TcpConnectionPtr& conn) {
     // Output that moved since the window started is progress, not idleness: a client reading
     // a large answer slowly, a file or a string draining from the output buffer. Counted
     // between two looks, as nginx's send_timeout counts between two writes, so a client that
-    // stops reading is still closed.
-    if (pendingOutput(*c) != session->pendingOutputSeen_) session->restartIdleWindow(*c);
+    // stops reading is still closed. Waiting for a handler's answer is not idleness either.
+    if (pendingOutput(*c) != session->pendingOutputSeen_ || !session->pending_.empty()) {
+      session->restartIdleWindow(*c);
+    }
     if (Clock::now() < session->idleDeadline_) {
       session->armIdleTimer(c);  // the deadline moved since we were armed
     } else {
@@ -158,7 +173,9 @@ void HttpSession::onMessage(const TcpConnectionPtr& conn, net::Buffer* buf, Time
       break;
     case Phase::kOutputFull:
     case Phase::kSendingFile:
-      break;  // the next request waits until the output drains, or the file is sent
+    case Phase::kWaitingHandler:
+      break;  // the next request waits until the output drains, the file is sent, or the
+              // answers are
     case Phase::kClosing:
       // Read and thrown away: closing a socket with unread input makes the kernel answer with
       // RST, and an RST can destroy the answer still in the peer's receive queue.
@@ -168,17 +185,44 @@ void HttpSession::onMessage(const TcpConnectionPtr& conn, net::Buffer* buf, Time
 }
 
 void HttpSession::processRequests(const TcpConnectionPtr& conn, Timestamp receiveTime) {
+  // Answers that came while the output drained go first, and a 100 Continue that waited for
+  // them.
+  sendReadyAnswers(conn);
+  if (continueOwed_ && pending_.empty() && phase_ == Phase::kReading) {
+    continueOwed_ = false;
+    conn->send(std::string_view(kContinue));
+  }
   net::Buffer* buf = conn->inputBuffer();
   while (phase_ == Phase::kReading) {
+    if (mustWaitForAnswers()) {
+      waitForAnswers(conn);
+      return;
+    }
     if (!context_.parseRequest(buf, receiveTime)) {
-      respondWithError(conn);
+      // The error answer goes after the answers under way, when they are all sent; the parser
+      // stays in its error state until then.
+      if (!pending_.empty()) {
+        waitForAnswers(conn);
+      } else {
+        respondWithError(conn);
+      }
       return;
     }
     // HTTP/1.0 clients do not know 1xx responses (RFC 9110 §15.2): never send them one.
     if (context_.takeExpectContinue() && context_.request().version() == HttpRequest::kHttp11) {
-      conn->send(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
+      if (!pending_.empty()) {
+        // Likewise a 100 Continue: it must not overtake the answers to earlier requests.
+        continueOwed_ = true;
+        waitForAnswers(conn);
+        return;
+      }
+      conn->send(std::string_view(kContinue));
     }
     if (!context_.gotAll()) break;
+    if (*asyncCallback_) {
+      dispatch(conn);
+      continue;
+    }
     respond(conn);
     // A client that sends requests faster than it reads the answers: stop reading it (the
     // requests then wait in the kernel, and its sends block) until the output drains. Not when
@@ -207,15 +251,21 @@ void HttpSession::respond(const TcpConnectionPtr& conn) {
     net::logCallbackException(what.c_str());
     response = internalError(true);
   }
-  if (response.statusCode() == HttpResponse::kUnknown) {
+  sendResponse(conn, request, &response);
+  context_.reset();
+}
+
+void HttpSession::sendResponse(const TcpConnectionPtr& conn, const HttpRequest& request,
+                               HttpResponse* response) {
+  if (response->statusCode() == HttpResponse::kUnknown) {
     LOG_ERROR << "HttpServer: the callback set no status for " << request.methodString() << " "
               << request.path();
-    response = internalError(response.closeConnection());
+    *response = internalError(response->closeConnection());
   }
   // The answer to HEAD, and a status that has no body, get the headers only.
-  bool headOnly =
-      request.method() == HttpRequest::kHead || !HttpResponse::statusHasBody(response.statusCode());
-  const auto& file = response.bodyFile();
+  bool headOnly = request.method() == HttpRequest::kHead ||
+                  !HttpResponse::statusHasBody(response->statusCode());
+  const auto& file = response->bodyFile();
   bool withFile = file && !headOnly && file->length > 0;
   bool streaming = withFile && file->length > kInlineFileBytes;
   if (streaming) {
@@ -224,7 +274,7 @@ void HttpSession::respond(const TcpConnectionPtr& conn) {
     // TcpConnection closes at once instead of waiting for a poll event that cannot come.
     conn->stopRead();
   }
-  response.appendToBuffer(&scratch_, headOnly);
+  response->appendToBuffer(&scratch_, headOnly);
   if (withFile && !streaming && !appendSmallFile(*file, &scratch_)) {
     // The file shrank or failed under us: the promised Content-Length cannot be kept, and the
     // only honest way to tell the client is to cut the connection.
@@ -236,21 +286,92 @@ void HttpSession::respond(const TcpConnectionPtr& conn) {
     return;
   }
   sendScratch(*conn, &scratch_);
-  logAnswer(conn, &request, response.statusCode(),
-            headOnly ? 0 : (file ? file->length : response.body().size()));
-  context_.reset();
+  logAnswer(conn, &request, response->statusCode(),
+            headOnly ? 0 : (file ? file->length : response->body().size()));
   if (streaming || conn->outputBuffer()->readableBytes() > 0) watchWriteComplete(conn);
   if (streaming) {
     // Sent after the header; its write-complete ends the response.
     phase_ = Phase::kSendingFile;
     file_ = file;
-    closeAfterFile_ = response.closeConnection();
+    closeAfterFile_ = response->closeConnection();
     conn->sendFile(file->fd.get(), static_cast<off_t>(file->offset),
                    static_cast<size_t>(file->length));
     restartIdleWindow(*conn);
     return;
   }
-  finishResponse(conn, response.closeConnection());
+  finishResponse(conn, response->closeConnection());
+}
+
+void HttpSession::dispatch(const TcpConnectionPtr& conn) {
+  const uint64_t id = nextAnswerId_++;
+  pending_.push_back(PendingAnswer{id, context_.request(), wantsClose(context_.request()), {}});
+  context_.reset();
+  HttpResponder responder(gate_, conn, id);
+  try {
+    (*asyncCallback_)(pending_.back().request, responder);
+  } catch (...) {
+    // As in respond(): a 500, unless it answered before it threw, and the connection ends.
+    std::string what =
+        "HttpServer: " + conn->name() + " the callback for " + pending_.back().request.path();
+    net::logCallbackException(what.c_str());
+    responder.respond(internalError(true));
+  }
+}
+
+bool HttpSession::mustWaitForAnswers() const {
+  return !pending_.empty() && (pending_.back().close || pending_.size() >= kMaxPendingAnswers);
+}
+
+void HttpSession::waitForAnswers(const TcpConnectionPtr& conn) {
+  // The requests behind wait in the kernel, not in our input buffer.
+  phase_ = Phase::kWaitingHandler;
+  conn->stopRead();
+}
+
+void HttpSession::onAnswer(const TcpConnectionPtr& conn, uint64_t id,
+                           std::optional<HttpResponse> response) {
+  auto it = pending_.begin();
+  while (it != pending_.end() && it->id != id) ++it;
+  if (it == pending_.end()) return;
+  if (!response) {
+    LOG_ERROR << "HttpServer: " << conn->name() << " no answer for " << it->request.path()
+              << " (its responder was dropped)";
+    response = internalError(true);
+  }
+  it->response = std::move(response);
+  if (phase_ == Phase::kReading) {
+    processRequests(conn, Timestamp::now());
+  } else if (phase_ == Phase::kWaitingHandler) {
+    sendReadyAnswers(conn);
+    if (phase_ == Phase::kClosing) {
+      conn->startRead();  // to read and throw away until the peer's EOF
+    } else if (phase_ == Phase::kWaitingHandler && pending_.empty()) {
+      phase_ = Phase::kReading;
+      conn->startRead();
+      processRequests(conn, Timestamp::now());
+    }
+  }
+  // kOutputFull, kSendingFile: sent once the output drains or the file is out. kClosing:
+  // dropped.
+}
+
+void HttpSession::sendReadyAnswers(const TcpConnectionPtr& conn) {
+  while (!pending_.empty() && pending_.front().response &&
+         (phase_ == Phase::kReading || phase_ == Phase::kWaitingHandler)) {
+    PendingAnswer answer = std::move(pending_.front());
+    pending_.pop_front();
+    HttpResponse& response = *answer.response;
+    // When draining, the last answer under way ends the connection.
+    bool close = answer.close || response.closeConnection() || (draining_ && pending_.empty());
+    response.setCloseConnection(close);
+    sendResponse(conn, answer.request, &response);
+  }
+  // As after an answer of the synchronous callback: a client that does not read its answers is
+  // not read either.
+  if (phase_ == Phase::kReading && conn->outputBuffer()->readableBytes() > kOutputHighWaterBytes) {
+    phase_ = Phase::kOutputFull;
+    conn->stopRead();
+  }
 }
 
 void HttpSession::finishResponse(const TcpConnectionPtr& conn, bool close) {
@@ -314,7 +435,9 @@ void HttpSession::onWriteComplete(const TcpConnectionPtr& conn) {
     // they filled the output once more (or started a file, which stops reading itself).
     phase_ = Phase::kReading;
     processRequests(conn, Timestamp::now());
-    if (phase_ == Phase::kOutputFull || phase_ == Phase::kSendingFile) return;
+    if (phase_ == Phase::kOutputFull || phase_ == Phase::kSendingFile ||
+        phase_ == Phase::kWaitingHandler)
+      return;
     conn->startRead();
   }
   if (phase_ != Phase::kSendingFile) {
@@ -348,8 +471,9 @@ void HttpSession::drain(const TcpConnectionPtr& conn) {
 
 void HttpSession::closeIfDrainedIdle(const TcpConnectionPtr& conn) {
   // Not while answers wait for a slow reader (kOutputFull: the requests read already are still
-  // to be answered, the last of them with "Connection: close"), nor in the middle of a request.
-  if (!draining_ || phase_ != Phase::kReading) return;
+  // to be answered, the last of them with "Connection: close") or for a handler, nor in the
+  // middle of a request.
+  if (!draining_ || phase_ != Phase::kReading || !pending_.empty()) return;
   if (context_.state() != HttpContext::kExpectRequestLine ||
       conn->inputBuffer()->readableBytes() > 0)
     return;
@@ -360,8 +484,8 @@ void HttpSession::closeIfDrainedIdle(const TcpConnectionPtr& conn) {
 void HttpSession::endAfterHalfClose(const TcpConnectionPtr& conn) {
   // While the output drains or a file streams, the requests behind are still to be answered:
   // wait for it. Every whole request was answered; what is left is an incomplete one that can
-  // never be completed now, and is dropped.
-  if (phase_ != Phase::kReading) return;
+  // never be completed now, and is dropped. Likewise while handlers are still to answer.
+  if (phase_ != Phase::kReading || !pending_.empty()) return;
   phase_ = Phase::kClosing;
   conn->shutdown();
 }

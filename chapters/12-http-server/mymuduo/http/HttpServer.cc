@@ -4,6 +4,7 @@
 #include <any>
 #include <chrono>
 #include <memory>
+#include <mutex>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/http/HttpSession.h"
@@ -33,6 +34,11 @@ HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr,
         if (HttpSession* session = HttpSession::of(conn))
           session->onMessage(conn, buf, receiveTime);
       });
+}
+
+HttpServer::~HttpServer() {
+  std::lock_guard<std::mutex> lock(gate_->mutex);
+  gate_->open = false;
 }
 
 void HttpServer::setIdleTimeout(double seconds) {
@@ -66,7 +72,8 @@ void HttpServer::drain(double timeoutSeconds, std::function<void()> done) {
 
 void HttpServer::onConnection(const TcpConnectionPtr& conn) {
   if (conn->connected()) {
-    auto session = std::make_shared<HttpSession>(&httpCallback_, limits_, idleTimeout_);
+    auto session = std::make_shared<HttpSession>(&httpCallback_, &asyncHttpCallback_, gate_,
+                                                 limits_, idleTimeout_);
     conn->setContext(session);
     session->start(conn);
   } else if (HttpSession* session = HttpSession::of(conn)) {

@@ -2,12 +2,17 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "mymuduo/base/Timestamp.h"
 #include "mymuduo/base/noncopyable.h"
 #include "mymuduo/http/HttpContext.h"
+#include "mymuduo/http/HttpRequest.h"
+#include "mymuduo/http/HttpResponder.h"
 #include "mymuduo/http/HttpResponse.h"
 #include "mymuduo/net/Buffer.h"
 #include "mymuduo/net/Callbacks.h"
@@ -16,7 +21,6 @@
 namespace mymuduo {
 namespace http {
 
-class HttpRequest;
 struct AccessLogEntry;
 
 /// One connection of an HttpServer: its parser, where it stands between requests and answers,
@@ -25,7 +29,7 @@ struct AccessLogEntry;
 ///
 /// Used only in the connection's IO loop (every callback that reaches it runs there), so it
 /// needs no lock. It holds its connection only weakly (the idle timer), never keeps it alive.
-/// The callback it calls is the server's, which outlives every session that can still be
+/// The callbacks it calls are the server's, which outlive every session that can still be
 /// called: the server's destructor takes every connection down first.
 class HttpSession : noncopyable {
  public:
@@ -35,14 +39,19 @@ class HttpSession : noncopyable {
 
   /// Where the connection stands: one phase at a time.
   enum class Phase {
-    kReading,      ///< requests are read and answered in order
-    kOutputFull,   ///< the answers waiting for a slow reader passed the high-water mark:
-                   ///< reading is stopped, and requests read already wait, until they drain
-    kSendingFile,  ///< a file body goes out with sendFile(); the requests behind it wait
-    kClosing,      ///< the last answer is queued and shutdown() called
+    kReading,         ///< requests are read and answered in order
+    kOutputFull,      ///< the answers waiting for a slow reader passed the high-water mark:
+                      ///< reading is stopped, and requests read already wait, until they drain
+    kSendingFile,     ///< a file body goes out with sendFile(); the requests behind it wait
+    kWaitingHandler,  ///< reading is stopped until every asynchronous answer under way is
+                      ///< sent (see mustWaitForAnswers())
+    kClosing,         ///< the last answer is queued and shutdown() called
   };
 
-  HttpSession(const HttpCallback* callback, const AccessLogCallback* accessLog,
+  /// `callback` and `asyncCallback` are the server's (the second used when set), `gate` the
+  /// one of its responders.
+  HttpSession(const HttpCallback* callback, const AsyncHttpCallback* asyncCallback,
+              const AccessLogCallback* accessLog, std::shared_ptr<HttpResponder::Gate> gate,
               const HttpContext::Limits& limits, Clock::duration idleTimeout);
 
   /// The session in conn's context, or nullptr once the connection went down.
@@ -57,6 +66,10 @@ class HttpSession : noncopyable {
   /// The server is draining (HttpServer::drain()): an idle connection closes now; a request
   /// under way gets its answer, with "Connection: close", and then the connection closes.
   void drain(const net::TcpConnectionPtr& conn);
+  /// The answer of the request numbered `id` came through its HttpResponder (nullopt: the
+  /// responder was dropped unanswered).
+  void onAnswer(const net::TcpConnectionPtr& conn, uint64_t id,
+                std::optional<HttpResponse> response);
 
   Phase phase() const { return phase_; }
 
@@ -67,6 +80,16 @@ class HttpSession : noncopyable {
   /// kReading and the input holds a whole request.
   void processRequests(const net::TcpConnectionPtr& conn, Timestamp receiveTime);
   void respond(const net::TcpConnectionPtr& conn);
+  /// Hands the request to the asynchronous callback; its answer comes to onAnswer().
+  void dispatch(const net::TcpConnectionPtr& conn);
+  /// Sends the answers at the front of pending_ that came, in request order.
+  void sendReadyAnswers(const net::TcpConnectionPtr& conn);
+  /// Whether reading must stop until the answers under way are sent: the last request
+  /// dispatched ends the connection, or too many are under way.
+  bool mustWaitForAnswers() const;
+  void waitForAnswers(const net::TcpConnectionPtr& conn);
+  void sendResponse(const net::TcpConnectionPtr& conn, const HttpRequest& request,
+                    HttpResponse* response);
   void respondWithError(const net::TcpConnectionPtr& conn);
   void finishResponse(const net::TcpConnectionPtr& conn, bool close);
   void endAfterHalfClose(const net::TcpConnectionPtr& conn);
@@ -85,8 +108,22 @@ class HttpSession : noncopyable {
                  uint64_t bodyBytes);
 
   const HttpCallback* const callback_;
+  const AsyncHttpCallback* const asyncCallback_;
   const AccessLogCallback* const accessLog_;
+  const std::shared_ptr<HttpResponder::Gate> gate_;
   HttpContext context_;
+  /// The requests handed to the asynchronous callback, oldest first, with their answers once
+  /// they come; sent from the front in order. Each keeps its request (HEAD gets no body).
+  struct PendingAnswer {
+    uint64_t id;
+    HttpRequest request;
+    bool close;
+    std::optional<HttpResponse> response;
+  };
+  std::deque<PendingAnswer> pending_;
+  uint64_t nextAnswerId_ = 0;
+  /// A request's "100 Continue" waits until the answers before it are sent.
+  bool continueOwed_ = false;
   Phase phase_ = Phase::kReading;
   /// The peer shut down its writing half: answer what is buffered, then close.
   bool peerClosed_ = false;

@@ -150,6 +150,8 @@ const char* HttpResponse::reasonPhrase(int statusCode) {
       return "Internal Server Error";
     case 501:
       return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
     case 503:
       return "Service Unavailable";
     case 505:

@@ -37,6 +37,7 @@ class HttpResponse {
     k431RequestHeaderFieldsTooLarge = 431,
     k500InternalServerError = 500,
     k501NotImplemented = 501,
+    k502BadGateway = 502,
     k505HttpVersionNotSupported = 505,
   };
 

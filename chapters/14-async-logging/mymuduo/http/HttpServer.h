@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "mymuduo/base/Timestamp.h"
 #include "mymuduo/base/noncopyable.h"
 #include "mymuduo/http/HttpContext.h"
+#include "mymuduo/http/HttpResponder.h"
 #include "mymuduo/net/TcpServer.h"
 
 namespace mymuduo {
@@ -57,12 +59,20 @@ class HttpServer : noncopyable {
 
   HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr, std::string name,
              net::TcpServer::Option option = net::TcpServer::kNoReusePort);
+  /// Closes the gate of the responders first: an answer given after this begins goes nowhere.
+  ~HttpServer();
 
   net::EventLoop* getLoop() const { return server_.getLoop(); }
   /// Where it listens (with the port the kernel chose when asked for port 0).
   net::InetAddress listenAddress() const { return server_.listenAddress(); }
 
+  /// The callback fills in the response before it returns.
   void setHttpCallback(HttpCallback cb) { httpCallback_ = std::move(cb); }
+  /// Or, used instead when set: a callback that answers through an HttpResponder, from any
+  /// thread, now or later. The answers still go out in request order; up to 16 pipelined
+  /// requests of one connection are handed over before the first is answered, and the idle
+  /// timeout does not close a connection waiting for an answer.
+  void setAsyncHttpCallback(AsyncHttpCallback cb) { asyncHttpCallback_ = std::move(cb); }
   void setThreadNum(int numThreads) { server_.setThreadNum(numThreads); }
   /// Seconds a connection may take to deliver its next request, and a response to make
   /// progress; default 60. 0, a negative value or NaN turns the timeout off, and so does one
@@ -83,6 +93,8 @@ class HttpServer : noncopyable {
   void onConnection(const net::TcpConnectionPtr& conn);
 
   HttpCallback httpCallback_;
+  AsyncHttpCallback asyncHttpCallback_;
+  const std::shared_ptr<HttpResponder::Gate> gate_ = std::make_shared<HttpResponder::Gate>();
   AccessLogCallback accessLogCallback_;
   std::chrono::steady_clock::duration idleTimeout_ = std::chrono::seconds(60);  // 0: off
   HttpContext::Limits limits_;
