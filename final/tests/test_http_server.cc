@@ -2,6 +2,7 @@
 // IO threads), the test thread is a plain blocking client that reads with timeouts.
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -343,6 +344,38 @@ TEST_CASE("answers given later go out in request order around a file that stream
       CHECK(r.body == "GET /p" + std::to_string(i));
     }
   }
+}
+
+TEST_CASE("a Connection: close answer closes the socket at once without waiting for the client",
+          "[ch12][s2][httpserver]") {
+  HttpTestServer server(Router{});
+  Client client(server.port());
+  client.send(get("/last", "Connection: close\r\n"));
+  CHECK(client.read().body == "GET /last");
+  REQUIRE(client.readEof());
+  // A socket only shut down would still read (and throw away) this byte; a closed one answers
+  // it with a reset, which Linux reports on a socket past the peer's FIN as EPIPE.
+  client.send("x");
+  CHECK(waitFor([&] {
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(client.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
+    return err == EPIPE || err == ECONNRESET;
+  }));
+}
+
+TEST_CASE("an HttpServer's connections have TCP_NODELAY from its listening socket",
+          "[ch12][s2][httpserver]") {
+  HttpTestServer server(Router{});
+  Client client(server.port());
+  client.send(get("/a"));
+  client.read();  // accepted, and its session started
+  int serverFd = testutil::peerFdInProcess(client.fd());
+  REQUIRE(serverFd >= 0);
+  int on = 0;
+  socklen_t len = sizeof on;
+  REQUIRE(::getsockopt(serverFd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0);
+  CHECK(on == 1);
 }
 
 TEST_CASE("pipelined requests in one write are answered in order with a large body among them",

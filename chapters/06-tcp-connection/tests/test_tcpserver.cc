@@ -1,4 +1,4 @@
-// The names TcpServer gives its connections, over IPv4 and IPv6.
+// The names TcpServer gives its connections, over IPv4 and IPv6, and the options they get.
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -44,6 +44,31 @@ TEST_CASE("TcpServer names each connection server-name-ip:port#serial", "[ch06][
   REQUIRE(names.size() == 2);
   CHECK(names[0] == prefix + "1");
   CHECK(names[1] == prefix + "2");
+}
+
+TEST_CASE("a TcpServer's connections have SO_KEEPALIVE from its listening socket",
+          "[ch06][s2][tcpserver]") {
+  std::mutex mutex;
+  bool up = false;  // guarded by mutex: written in the loop thread
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      std::lock_guard<std::mutex> lock(mutex);
+      up = conn->connected();
+    });
+  });
+  int fd = connectTo(server.port());
+  REQUIRE(testutil::waitFor([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return up;
+  }));
+  int serverFd = testutil::peerFdInProcess(fd);
+  REQUIRE(serverFd >= 0);
+  int on = 0;
+  socklen_t len = sizeof on;
+  REQUIRE(::getsockopt(serverFd, SOL_SOCKET, SO_KEEPALIVE, &on, &len) == 0);
+  CHECK(on == 1);
+  ::close(fd);
+  server.stop();
 }
 
 TEST_CASE("TcpServer on IPv6 loopback names a connection with the bracketed address",

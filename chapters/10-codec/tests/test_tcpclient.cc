@@ -155,6 +155,24 @@ TEST_CASE("TcpClient echoes a message through a TcpServer in the same process",
   CHECK(events.errorCount() == 0);
 }
 
+TEST_CASE("a TcpClient's connection has SO_KEEPALIVE", "[ch09][s2][tcpclient]") {
+  int listenFd = listenOn(0, 4);
+  LoopInThread clientLoop;
+  TcpClient client(clientLoop.loop(), InetAddress(sockets::getLocalAddr(listenFd)), "keepalive");
+  client.connect();
+  int accepted = ::accept(listenFd, nullptr, nullptr);
+  REQUIRE(accepted >= 0);
+  int clientFd = testutil::peerFdInProcess(accepted);
+  REQUIRE(clientFd >= 0);
+  int on = 0;
+  socklen_t len = sizeof on;
+  REQUIRE(::getsockopt(clientFd, SOL_SOCKET, SO_KEEPALIVE, &on, &len) == 0);
+  CHECK(on == 1);
+  client.stop();
+  ::close(accepted);
+  ::close(listenFd);
+}
+
 TEST_CASE("TcpClient retries until a server that starts later is up", "[ch09][s2][tcpclient]") {
   uint16_t port = reservePort();
   LoopInThread clientLoop;

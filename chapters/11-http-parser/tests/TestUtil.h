@@ -13,6 +13,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -194,6 +195,34 @@ inline int countOpenFds() {
   }
   ::closedir(dir);
   return n;
+}
+
+/// The other end of the loopback TCP connection `fd` when this process holds it too (the server
+/// under test runs in a thread of the test): the socket whose local and peer addresses are
+/// `fd`'s peer and local addresses. -1 if there is none.
+inline int peerFdInProcess(int fd) {
+  struct sockaddr_storage local {};
+  struct sockaddr_storage peer {};
+  socklen_t len = sizeof local;
+  if (::getsockname(fd, reinterpret_cast<struct sockaddr*>(&local), &len) != 0) return -1;
+  socklen_t peerLen = sizeof peer;
+  if (::getpeername(fd, reinterpret_cast<struct sockaddr*>(&peer), &peerLen) != 0) return -1;
+  for (int other = 0; other < 4096; ++other) {
+    struct sockaddr_storage otherLocal {};
+    struct sockaddr_storage otherPeer {};
+    socklen_t l1 = sizeof otherLocal;
+    socklen_t l2 = sizeof otherPeer;
+    if (other == fd ||
+        ::getsockname(other, reinterpret_cast<struct sockaddr*>(&otherLocal), &l1) != 0 ||
+        ::getpeername(other, reinterpret_cast<struct sockaddr*>(&otherPeer), &l2) != 0) {
+      continue;
+    }
+    if (l1 == peerLen && l2 == len && std::memcmp(&otherLocal, &peer, l1) == 0 &&
+        std::memcmp(&otherPeer, &local, l2) == 0) {
+      return other;
+    }
+  }
+  return -1;
 }
 
 }  // namespace testutil

@@ -1,6 +1,7 @@
 // HttpServer over real loopback sockets: the server runs in a loop thread of its own (or with
 // IO threads), the test thread is a plain blocking client that reads with timeouts.
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -217,6 +218,38 @@ TEST_CASE("Connection: close ends the connection after that response", "[ch12][s
   CHECK(r.body == "GET /last");
   CHECK(r.header("Connection") == "close");
   CHECK(client.readEof());
+}
+
+TEST_CASE("a Connection: close answer closes the socket at once without waiting for the client",
+          "[ch12][s2][httpserver]") {
+  HttpTestServer server(Router{});
+  Client client(server.port());
+  client.send(get("/last", "Connection: close\r\n"));
+  CHECK(client.read().body == "GET /last");
+  REQUIRE(client.readEof());
+  // A socket only shut down would still read (and throw away) this byte; a closed one answers
+  // it with a reset, which Linux reports on a socket past the peer's FIN as EPIPE.
+  client.send("x");
+  CHECK(waitFor([&] {
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(client.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
+    return err == EPIPE || err == ECONNRESET;
+  }));
+}
+
+TEST_CASE("an HttpServer's connections have TCP_NODELAY from its listening socket",
+          "[ch12][s2][httpserver]") {
+  HttpTestServer server(Router{});
+  Client client(server.port());
+  client.send(get("/a"));
+  client.read();  // accepted, and its session started
+  int serverFd = testutil::peerFdInProcess(client.fd());
+  REQUIRE(serverFd >= 0);
+  int on = 0;
+  socklen_t len = sizeof on;
+  REQUIRE(::getsockopt(serverFd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0);
+  CHECK(on == 1);
 }
 
 TEST_CASE("pipelined requests in one write are answered in order with a large body among them",

@@ -124,11 +124,6 @@ void HttpSession::start(const TcpConnectionPtr& conn) {
   conn->setHalfCloseCallback([](const TcpConnectionPtr& c) {
     if (HttpSession* session = of(c)) session->onHalfClose(c);
   });
-  // An answer may take more than one send (pipelined answers, 100 Continue before the answer,
-  // a header before a file): with Nagle's algorithm a small send waits for the ACK of the one
-  // before, which the client may delay by 40 ms or more. Answers are whole messages, written as
-  // soon as they are ready; nothing is gained by holding them back.
-  conn->setTcpNoDelay(true);
   if (idleTimeout_ > Clock::duration::zero()) {
     restartIdleWindow(*conn);
     armIdleTimer(conn);
@@ -346,9 +341,11 @@ void HttpSession::onAnswer(const TcpConnectionPtr& conn, uint64_t id,
     if (phase_ == Phase::kClosing) {
       conn->startRead();  // to read and throw away until the peer's EOF
     } else if (phase_ == Phase::kWaitingHandler && pending_.empty()) {
+      // Reading starts after the requests that waited: an answer that closes must not take
+      // input the kernel still holds for read (see finishResponse()).
       phase_ = Phase::kReading;
-      conn->startRead();
       processRequests(conn, Timestamp::now());
+      if (phase_ == Phase::kReading || phase_ == Phase::kClosing) conn->startRead();
     }
   }
   // kOutputFull, kSendingFile: sent once the output drains or the file is out. kClosing:
@@ -374,11 +371,19 @@ void HttpSession::sendReadyAnswers(const TcpConnectionPtr& conn) {
   }
 }
 
-void HttpSession::finishResponse(const TcpConnectionPtr& conn, bool close) {
+void HttpSession::finishResponse(const TcpConnectionPtr& conn, bool close, bool mayCloseAtOnce) {
   restartIdleWindow(*conn);
-  if (close) {
-    phase_ = Phase::kClosing;
-    conn->shutdown();  // after the queued output
+  if (!close) return;
+  phase_ = Phase::kClosing;
+  // Unread input would make close() send a reset, which can destroy the answer in flight. None
+  // is assumed, as nginx does, once the client's EOF was read, or while reading is on and the
+  // last read was consumed whole. Else: shutdown() after the output, then read to the EOF.
+  bool nothingUnread =
+      peerClosed_ || (conn->isReading() && conn->inputBuffer()->readableBytes() == 0);
+  if (mayCloseAtOnce && pendingOutput(*conn) == 0 && nothingUnread) {
+    conn->forceClose();
+  } else {
+    conn->shutdown();
   }
 }
 
@@ -397,8 +402,9 @@ void HttpSession::respondWithError(const TcpConnectionPtr& conn) {
   sendScratch(*conn, &scratch_);
   logAnswer(conn, nullptr, status, response.body().size());
   conn->inputBuffer()->retrieveAll();
-  // Not forceClose(): shut down our side and read until the peer's EOF (or the idle timer).
-  finishResponse(conn, true);
+  // Not at once: the rest of a bad request may still be arriving. Shut down our side and read
+  // until the peer's EOF (or the idle timer).
+  finishResponse(conn, true, /*mayCloseAtOnce=*/false);
 }
 
 void HttpSession::logAnswer(const TcpConnectionPtr& conn, const HttpRequest* request, int status,
@@ -452,11 +458,13 @@ void HttpSession::onWriteComplete(const TcpConnectionPtr& conn) {
   if (conn->fileBytesLeft() > 0 || conn->outputBuffer()->readableBytes() > 0) return;
   file_.reset();
   phase_ = Phase::kReading;
-  // Also when closing: the peer's last bytes and its EOF must still be read (see kClosing).
-  conn->startRead();
+  // While reading is still off: the kernel may hold requests sent meanwhile, so an answer that
+  // closes must not close at once (see finishResponse()).
   finishResponse(conn, closeAfterFile_);
-  // Requests that arrived meanwhile waited in the input buffer: their turn now.
+  // Requests that arrived meanwhile waited in the input buffer: their turn now. Then reading
+  // again, also when closing: the peer's last bytes and its EOF must still be read (kClosing).
   if (phase_ == Phase::kReading) processRequests(conn, Timestamp::now());
+  if (phase_ == Phase::kReading || phase_ == Phase::kClosing) conn->startRead();
 }
 
 void HttpSession::onHalfClose(const TcpConnectionPtr& conn) {

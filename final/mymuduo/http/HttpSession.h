@@ -91,7 +91,9 @@ class HttpSession : noncopyable {
   void sendResponse(const net::TcpConnectionPtr& conn, const HttpRequest& request,
                     HttpResponse* response);
   void respondWithError(const net::TcpConnectionPtr& conn);
-  void finishResponse(const net::TcpConnectionPtr& conn, bool close);
+  /// After an answer: the idle window restarts; with `close`, the connection ends, at once when
+  /// that loses nothing and `mayCloseAtOnce`, else after the client's EOF.
+  void finishResponse(const net::TcpConnectionPtr& conn, bool close, bool mayCloseAtOnce = true);
   void endAfterHalfClose(const net::TcpConnectionPtr& conn);
   /// Between requests, with nothing of the next one read: close when draining.
   void closeIfDrainedIdle(const net::TcpConnectionPtr& conn);

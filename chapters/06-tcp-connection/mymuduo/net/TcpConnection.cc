@@ -50,7 +50,6 @@ TcpConnection::TcpConnection(EventLoop* loop, std::string name, int sockfd,
   channel_->setCloseCallback([this] { handleClose(); });
   channel_->setErrorCallback([this] { handleError(); });
   LOG_DEBUG << "TcpConnection::ctor[" << name_ << "] at " << this << " fd=" << sockfd;
-  socket_->setKeepAlive(true);
 }
 
 TcpConnection::~TcpConnection() {

@@ -1,5 +1,7 @@
 #include "mymuduo/net/Connector.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
@@ -102,6 +104,12 @@ void Connector::restart() {
 
 void Connector::connect() {
   int sockfd = sockets::createNonblockingOrDie(serverAddr_.family());
+  // What a server's connections inherit from its listening socket (Acceptor), a client's
+  // socket is given here.
+  int on = 1;
+  if (::setsockopt(sockfd, SOL_SOCKET, SO_KEEPALIVE, &on, static_cast<socklen_t>(sizeof on)) < 0) {
+    LOG_SYSERR << "Connector: SO_KEEPALIVE failed on fd " << sockfd;
+  }
   int ret = sockets::connect(sockfd, serverAddr_.getSockAddr());
   int savedErrno = (ret == 0) ? 0 : errno;
   switch (savedErrno) {

@@ -30,6 +30,9 @@ Acceptor::Acceptor(EventLoop* loop, const InetAddress& listenAddr, bool reusepor
     LOG_SYSFATAL << "Acceptor: cannot open the spare fd";
   }
   acceptSocket_.setReuseAddr(true);
+  // For the connections: Linux copies a listening socket's options into each socket it
+  // accepts, so SO_KEEPALIVE set once here costs no connection a setsockopt() of its own.
+  acceptSocket_.setKeepAlive(true);
   if (reuseport) {
     acceptSocket_.setReusePort(true);
   }

@@ -61,6 +61,10 @@ class TcpServer : noncopyable {
   /// n > 0 spreads the connections over n IO loops, round robin. Before start().
   void setThreadNum(int numThreads);
   void setThreadInitCallback(ThreadInitCallback cb) { threadInitCallback_ = std::move(cb); }
+  /// TCP_NODELAY for every connection, set once on the listening socket: Linux copies a
+  /// listening socket's options into each socket it accepts, so no connection pays a
+  /// setsockopt() of its own. Before start().
+  void setTcpNoDelay(bool on);
 
   /// Starts the IO threads, then listens, in the server's loop. Safe from any thread; calls
   /// after the first do nothing.

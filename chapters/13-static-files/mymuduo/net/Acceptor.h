@@ -36,6 +36,8 @@ class Acceptor : noncopyable {
   bool listening() const { return listening_; }
   /// The address actually bound: with port 0 asked, it carries the port the kernel chose.
   InetAddress listenAddress() const;
+  /// TCP_NODELAY on the listening socket: every connection accepted after it inherits it.
+  void setTcpNoDelay(bool on) { acceptSocket_.setTcpNoDelay(on); }
 
  private:
   void handleRead();

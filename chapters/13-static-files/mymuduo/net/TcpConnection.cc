@@ -53,7 +53,6 @@ TcpConnection::TcpConnection(EventLoop* loop, std::string name, int sockfd,
   channel_->setCloseCallback([this] { handleClose(); });
   channel_->setErrorCallback([this] { handleError(); });
   LOG_DEBUG << "TcpConnection::ctor[" << name_ << "] at " << this << " fd=" << sockfd;
-  socket_->setKeepAlive(true);
 }
 
 TcpConnection::~TcpConnection() {
@@ -264,6 +263,11 @@ void TcpConnection::stopRead() {
 void TcpConnection::stopReadInLoop() {
   loop_->assertInLoopThread();
   if (state_ != kDisconnected && channel_->isReading()) channel_->disableReading();
+}
+
+bool TcpConnection::isReading() const {
+  loop_->assertInLoopThread();
+  return channel_->isReading();
 }
 
 void TcpConnection::startRead() {

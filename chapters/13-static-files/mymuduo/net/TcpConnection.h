@@ -76,6 +76,8 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   /// startRead() resumes; after the peer's EOF reading stays off. Safe from any thread.
   void stopRead();
   void startRead();
+  /// Whether the connection is being read (not stopped, peer's EOF not seen). Loop thread.
+  bool isReading() const;
 
   void setContext(std::any context) { context_ = std::move(context); }
   const std::any& getContext() const { return context_; }

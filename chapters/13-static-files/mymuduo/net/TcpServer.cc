@@ -45,6 +45,10 @@ TcpServer::~TcpServer() {
 
 InetAddress TcpServer::listenAddress() const { return listenAddr_; }
 
+void TcpServer::setTcpNoDelay(bool on) {
+  if (acceptor_) acceptor_->setTcpNoDelay(on);  // drained before it started: no socket left
+}
+
 void TcpServer::setThreadNum(int numThreads) {
   assert(numThreads >= 0);
   threadPool_->setThreadNum(numThreads);

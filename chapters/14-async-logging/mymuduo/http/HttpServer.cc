@@ -74,6 +74,11 @@ std::string commonLogLine(const AccessLogEntry& entry) {
 HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr, std::string name,
                        net::TcpServer::Option option)
     : server_(loop, listenAddr, std::move(name), option) {
+  // An answer may take more than one send (pipelined answers, 100 Continue before the answer,
+  // a header before a file): with Nagle's algorithm a small send waits for the ACK of the one
+  // before, which the client may delay by 40 ms or more. Answers are whole messages, written as
+  // soon as they are ready; nothing is gained by holding them back.
+  server_.setTcpNoDelay(true);
   server_.setConnectionCallback([this](const TcpConnectionPtr& conn) { onConnection(conn); });
   server_.setMessageCallback(
       [](const TcpConnectionPtr& conn, net::Buffer* buf, Timestamp receiveTime) {

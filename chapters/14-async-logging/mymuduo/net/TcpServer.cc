@@ -45,6 +45,10 @@ TcpServer::~TcpServer() {
 
 InetAddress TcpServer::listenAddress() const { return listenAddr_; }
 
+void TcpServer::setTcpNoDelay(bool on) {
+  if (acceptor_) acceptor_->setTcpNoDelay(on);  // drained before it started: no socket left
+}
+
 void TcpServer::setThreadNum(int numThreads) {
   assert(numThreads >= 0);
   threadPool_->setThreadNum(numThreads);
@@ -104,12 +108,19 @@ void TcpServer::removeConnectionInLoop(const TcpConnectionPtr& conn) {
   size_t n = connections_.erase(conn->name());
   assert(n == 1);
   (void)n;
-  // Back to the connection's loop: the channel is removed from its poller there. Queued, not
-  // run: with no IO threads we are inside the connection's own event handling; with IO
-  // threads it must wait for the IO loop anyway. From here only tasks hold the connection:
-  // this one and, until its batch ends, the one running us. ~TcpConnection runs in the thread
-  // of whichever goes last, in any case after connectDestroyed().
-  conn->getLoop()->queueInLoop([conn] { conn->connectDestroyed(); });
+  // Back to the connection's loop: the channel is removed from its poller there. Inside the
+  // loop's event handling (the connection's own handleEvent(), with no IO threads), or from
+  // another thread, it is queued. From a queued task of that loop (forceClose() runs there) it
+  // runs at once: no handler of the connection is on the stack, and a task queued by a running
+  // task costs the loop a wakeup, a write and a read of its eventfd. From here only tasks hold
+  // the connection; ~TcpConnection runs in the thread of whichever goes last, in any case after
+  // connectDestroyed().
+  EventLoop* ioLoop = conn->getLoop();
+  if (ioLoop->isInLoopThread() && !ioLoop->eventHandling()) {
+    conn->connectDestroyed();
+  } else {
+    ioLoop->queueInLoop([conn] { conn->connectDestroyed(); });
+  }
   if (draining_ && connections_.empty()) drainDone();
 }
 
