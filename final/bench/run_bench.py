@@ -599,8 +599,13 @@ def target_text(t):
     if t["ratio"] is None:
         return "not measured"
     if t["reference"] is None:
-        return "%s KiB" % fmt(t["ratio"])
+        return "%s %s" % (fmt(t["ratio"]), absolute_unit(t))
     return "%.3f x" % t["ratio"]
+
+
+def absolute_unit(t):
+    """The unit of a target measured without a reference: memory, or system calls."""
+    return "calls" if t["metric"] == "syscalls" else "KiB"
 
 
 def verdict(t):
@@ -609,7 +614,7 @@ def verdict(t):
     if t["met"]:
         return "met"
     if t["reference"] is None:
-        return "missed (%.2f KiB over)" % (t["ratio"] - t["limit"])
+        return "missed (%.2f %s over)" % (t["ratio"] - t["limit"], absolute_unit(t))
     if t["direction"] == "le":
         return "missed (%.1f%% over the limit)" % ((t["ratio"] / t["limit"] - 1) * 100)
     return "missed (%.1f%% short)" % ((1 - t["ratio"] / t["limit"]) * 100)

@@ -35,15 +35,17 @@ class Socket;
 class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnection> {
  public:
   /// Made by TcpServer/TcpClient from a connected fd, which it takes over.
-  TcpConnection(EventLoop* loop, std::string name, int sockfd, const InetAddress& localAddr,
-                const InetAddress& peerAddr);
+  TcpConnection(EventLoop* loop, std::string name, int sockfd, const InetAddress& peerAddr);
   ~TcpConnection();
 
   /// The loop the connection lives in. It may end with the connection's server: from another
   /// thread, use it only while something keeps that loop alive.
   EventLoop* getLoop() const { return loop_; }
   const std::string& name() const { return name_; }
-  const InetAddress& localAddress() const { return localAddr_; }
+  /// Read from the socket on the first call (getsockname(2)), not when the connection is
+  /// made: few connections are ever asked, and the call is a measurable share of the cost of a
+  /// short connection.
+  InetAddress localAddress() const;
   const InetAddress& peerAddress() const { return peerAddr_; }
   bool connected() const { return state_ == kConnected; }
   bool disconnected() const { return state_ == kDisconnected; }
@@ -126,7 +128,8 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   bool peerHalfClosed_ = false;
   std::unique_ptr<Socket> socket_;
   std::unique_ptr<Channel> channel_;
-  const InetAddress localAddr_;
+  mutable std::once_flag localAddrOnce_;
+  mutable InetAddress localAddr_;  // set once, under localAddrOnce_
   const InetAddress peerAddr_;
 
   ConnectionCallback connectionCallback_;

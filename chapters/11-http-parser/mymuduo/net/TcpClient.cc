@@ -116,9 +116,8 @@ void TcpClient::stop() {
 void TcpClient::newConnection(int sockfd) {
   loop_->assertInLoopThread();
   InetAddress peerAddr(sockets::getPeerAddr(sockfd));
-  InetAddress localAddr(sockets::getLocalAddr(sockfd));
   std::string connName = name_ + ":" + peerAddr.toIpPort() + "#" + std::to_string(nextConnId_++);
-  auto conn = std::make_shared<TcpConnection>(loop_, connName, sockfd, localAddr, peerAddr);
+  auto conn = std::make_shared<TcpConnection>(loop_, connName, sockfd, peerAddr);
   conn->setConnectionCallback(connectionCallback_);
   conn->setMessageCallback(messageCallback_);
   conn->setWriteCompleteCallback(writeCompleteCallback_);

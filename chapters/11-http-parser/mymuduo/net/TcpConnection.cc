@@ -41,18 +41,23 @@ void defaultConnectionCallback(const TcpConnectionPtr& conn) {
 void defaultMessageCallback(const TcpConnectionPtr&, Buffer* buf, Timestamp) { buf->retrieveAll(); }
 
 TcpConnection::TcpConnection(EventLoop* loop, std::string name, int sockfd,
-                             const InetAddress& localAddr, const InetAddress& peerAddr)
+                             const InetAddress& peerAddr)
     : loop_(loop),
       name_(std::move(name)),
       socket_(std::make_unique<Socket>(sockfd)),
       channel_(std::make_unique<Channel>(loop, sockfd)),
-      localAddr_(localAddr),
       peerAddr_(peerAddr) {
   channel_->setReadCallback([this](Timestamp receiveTime) { handleRead(receiveTime); });
   channel_->setWriteCallback([this] { handleWrite(); });
   channel_->setCloseCallback([this] { handleClose(); });
   channel_->setErrorCallback([this] { handleError(); });
   LOG_DEBUG << "TcpConnection::ctor[" << name_ << "] at " << this << " fd=" << sockfd;
+}
+
+InetAddress TcpConnection::localAddress() const {
+  std::call_once(localAddrOnce_,
+                 [this] { localAddr_ = InetAddress(sockets::getLocalAddr(socket_->fd())); });
+  return localAddr_;
 }
 
 TcpConnection::~TcpConnection() {

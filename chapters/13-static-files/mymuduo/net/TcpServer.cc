@@ -7,7 +7,6 @@
 #include "mymuduo/net/Acceptor.h"
 #include "mymuduo/net/EventLoop.h"
 #include "mymuduo/net/EventLoopThreadPool.h"
-#include "mymuduo/net/SocketsOps.h"
 
 namespace mymuduo {
 namespace net {
@@ -79,8 +78,7 @@ void TcpServer::newConnection(int sockfd, const InetAddress& peerAddr) {
   connName.append(name_).append(1, '-').append(ipPort()).append(1, '#').append(id, idEnd);
   LOG_INFO << "TcpServer::newConnection [" << name_ << "] - new connection [" << connName
            << "] from " << peerAddr.toIpPort();
-  InetAddress localAddr(sockets::getLocalAddr(sockfd));
-  auto conn = std::make_shared<TcpConnection>(ioLoop, connName, sockfd, localAddr, peerAddr);
+  auto conn = std::make_shared<TcpConnection>(ioLoop, connName, sockfd, peerAddr);
   connections_[connName] = conn;
   conn->setConnectionCallback(connectionCallback_);
   conn->setMessageCallback(messageCallback_);
