@@ -299,7 +299,9 @@ void HttpSession::sendResponse(const TcpConnectionPtr& conn, const HttpRequest& 
 
 void HttpSession::dispatch(const TcpConnectionPtr& conn) {
   const uint64_t id = nextAnswerId_++;
-  pending_.push_back(PendingAnswer{id, context_.request(), wantsClose(context_.request()), {}});
+  const bool close = wantsClose(context_.request());
+  // Moved, not copied: the parser is reset next, and the request lives on here until answered.
+  pending_.push_back(PendingAnswer{id, std::move(context_.request()), close, {}});
   context_.reset();
   HttpResponder responder(gate_, conn, id);
   try {
