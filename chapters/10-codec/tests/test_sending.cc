@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -303,13 +304,37 @@ TEST_CASE("forceClose() from other threads while the peer closes reports DOWN on
 
 TEST_CASE("a reset peer kills no process whose SIGPIPE is at its default action",
           "[ch07][s1][sending]") {
-  SECTION("output queued when the reset arrives: handleWrite() finds the peer gone") {
+  SECTION("output queued when the reset arrives: the loop's error callback ends it") {
     auto child = runWithDefaultSigpipe([](TestServer&, int fd, const TcpConnectionPtr& conn) {
       conn->send(pattern(kLarge));
       readUntilEof(fd, 64 * 1024);
       resetAndClose(fd);
       return true;
     });
+    INFO(child.output);
+    REQUIRE_FALSE(WIFSIGNALED(child.status));
+    CHECK(WEXITSTATUS(child.status) == 0);
+    CHECK(child.output.find("handleError") != std::string::npos);
+    CHECK(child.output.find(" ERROR ") == std::string::npos);
+  }
+  SECTION("output queued and the reset's error already taken: handleWrite() finds the peer gone") {
+    auto child =
+        runWithDefaultSigpipe([](TestServer& server, int fd, const TcpConnectionPtr& conn) {
+          bool ok = false;
+          server.runSync([&] {
+            int serverFd = serverFdOf(conn);
+            conn->send(pattern(kLarge));  // more than the socket takes: the rest is queued
+            resetAndClose(fd);
+            ok = waitForReset(serverFd);
+            // Taking SO_ERROR leaves a socket on which the next send() fails with EPIPE, the
+            // error that raises SIGPIPE: what a reset arriving while the loop runs can leave.
+            int err = 0;
+            socklen_t len = sizeof err;
+            ok = ok && ::getsockopt(serverFd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+                 err == ECONNRESET;
+          });
+          return ok;
+        });
     INFO(child.output);
     REQUIRE_FALSE(WIFSIGNALED(child.status));
     CHECK(WEXITSTATUS(child.status) == 0);
@@ -413,6 +438,32 @@ TEST_CASE("with a half-close callback a late reply reaches the half-closed peer"
   REQUIRE(events.waitDown());
   server.settle();
   CHECK(halfCloses == 1);
+  CHECK(events.downs == 1);
+  CHECK(events.last.expired());
+}
+
+TEST_CASE("a peer reset is no half-close: the connection goes down at once",
+          "[ch07][s1][sending]") {
+  ConnectionEvents events;
+  std::atomic<int> halfCloses{0};
+  TestServer server([&](TcpServer& s) {
+    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+      events(conn);
+      // A server that answers after the peer's EOF: a reset must not look like one.
+      if (conn->connected())
+        conn->setHalfCloseCallback([&](const TcpConnectionPtr&) { ++halfCloses; });
+    });
+    s.setMessageCallback(
+        [](const TcpConnectionPtr&, Buffer* buf, Timestamp) { buf->retrieveAll(); });
+  });
+  int fd = connectTo(server.port());
+  REQUIRE(events.waitUp());
+  struct linger lingerZero = {1, 0};  // close() now sends RST instead of FIN
+  REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lingerZero, sizeof lingerZero) == 0);
+  ::close(fd);
+  REQUIRE(events.waitDown());
+  server.settle();
+  CHECK(halfCloses == 0);
   CHECK(events.downs == 1);
   CHECK(events.last.expired());
 }

@@ -48,11 +48,10 @@ class HttpSession : noncopyable {
     kClosing,         ///< the last answer is queued and shutdown() called
   };
 
-  /// `callback` and `asyncCallback` are the server's (the second used when set), `gate` the
-  /// one of its responders.
+  /// `callback` and `asyncCallback` are the server's (the second used when set).
   HttpSession(const HttpCallback* callback, const AsyncHttpCallback* asyncCallback,
-              const AccessLogCallback* accessLog, std::shared_ptr<HttpResponder::Gate> gate,
-              const HttpContext::Limits& limits, Clock::duration idleTimeout);
+              const AccessLogCallback* accessLog, const HttpContext::Limits& limits,
+              Clock::duration idleTimeout);
 
   /// The session in conn's context, or nullptr once the connection went down.
   static HttpSession* of(const net::TcpConnectionPtr& conn);
@@ -112,7 +111,6 @@ class HttpSession : noncopyable {
   const HttpCallback* const callback_;
   const AsyncHttpCallback* const asyncCallback_;
   const AccessLogCallback* const accessLog_;
-  const std::shared_ptr<HttpResponder::Gate> gate_;
   HttpContext context_;
   /// The requests handed to the asynchronous callback, oldest first, with their answers once
   /// they come; sent from the front in order. Each keeps its request (HEAD gets no body).

@@ -80,6 +80,12 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void startRead();
   /// Whether the connection is being read (not stopped, peer's EOF not seen). Loop thread.
   bool isReading() const;
+  /// Queues `task` to the connection's loop unless the connection is down; returns whether it
+  /// did. Safe from any thread at any time: a loop marks its connections down before it ends,
+  /// so a task queued here finds the loop running, and a connection that is down never
+  /// touches its loop, which may be gone. The task runs after the connection's other queued
+  /// work; it may find the connection closed by then (check disconnected()).
+  bool queueInLoopUnlessDown(std::function<void()> task);
 
   void setContext(std::any context) { context_ = std::move(context); }
   const std::any& getContext() const { return context_; }
@@ -125,8 +131,6 @@ class TcpConnection : noncopyable, public std::enable_shared_from_this<TcpConnec
   void stopReadInLoop();
   void startReadInLoop();
   bool isInLoopThread() const;
-  /// How the calls of other threads reach the loop: not at all once the connection is down.
-  void queueInLoopUnlessDown(std::function<void()> task);
   void setDisconnected();
   void queueWriteComplete();
   /// One turn of output_->write(); false when the connection must close (logged here).

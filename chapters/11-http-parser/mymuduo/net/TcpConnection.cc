@@ -266,6 +266,7 @@ void TcpConnection::connectDestroyed() {
 
 void TcpConnection::handleRead(Timestamp receiveTime) {
   loop_->assertInLoopThread();
+  if (state_ == kDisconnected) return;  // handleError() ended it earlier in this event
   int savedErrno = 0;
   ssize_t n = inputBuffer_.readFd(channel_->fd(), &savedErrno);
   if (n > 0) {
@@ -357,6 +358,11 @@ void TcpConnection::handleError() {
     LOG_ERROR << "TcpConnection::handleError [" << name_ << "] - SO_ERROR = " << err << " "
               << strerror_tl(err);
   }
+  // Without IP_RECVERR (never set here) a TCP socket's error means the connection is dead: a
+  // reset or a timeout. Reading SO_ERROR cleared it, so the read that follows in this event
+  // would return 0 as for a FIN, and with a half-close callback a reset would pass for a
+  // half-close: the connection would wait to answer a peer that is gone. It ends here instead.
+  if (err != 0) handleClose();
 }
 
 const char* TcpConnection::stateToString() const {

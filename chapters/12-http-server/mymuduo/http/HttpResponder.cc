@@ -6,7 +6,7 @@
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/http/HttpResponse.h"
 #include "mymuduo/http/HttpSession.h"
-#include "mymuduo/net/EventLoop.h"
+#include "mymuduo/net/EventLoop.h"  // logCallbackException()
 #include "mymuduo/net/TcpConnection.h"
 
 namespace mymuduo {
@@ -15,8 +15,7 @@ namespace http {
 /// What the copies of one responder share: the way to the connection, and whether it answered.
 class HttpResponder::State {
  public:
-  State(std::shared_ptr<Gate> gate, const net::TcpConnectionPtr& conn, uint64_t id)
-      : gate_(std::move(gate)), conn_(conn), id_(id) {}
+  State(const net::TcpConnectionPtr& conn, uint64_t id) : conn_(conn), id_(id) {}
 
   State(const State&) = delete;
   State& operator=(const State&) = delete;
@@ -43,32 +42,26 @@ class HttpResponder::State {
 
  private:
   bool deliver(std::optional<HttpResponse> response) {
-    // Under the gate's lock: ~HttpServer closes the gate before its loops go, and waits for an
-    // answer being queued right now.
-    std::lock_guard<std::mutex> lock(gate_->mutex);
-    if (!gate_->open) return false;
     net::TcpConnectionPtr conn = conn_.lock();
-    if (!conn || conn->disconnected()) return false;
+    if (!conn) return false;
     // Always queued: from the callback itself, the session is still in the middle of the
-    // request, and the answer must wait for it to finish.
-    conn->getLoop()->queueInLoop([conn, id = id_, answer = std::move(response)]() mutable {
+    // request, and the answer must wait for it to finish. Never to a connection that is down:
+    // its loop may be gone (its server destroyed).
+    return conn->queueInLoopUnlessDown([conn, id = id_, answer = std::move(response)]() mutable {
       if (conn->disconnected()) return;  // closed meanwhile: dropped
       if (HttpSession* session = HttpSession::of(conn)) {
         session->onAnswer(conn, id, std::move(answer));
       }
     });
-    return true;
   }
 
-  const std::shared_ptr<Gate> gate_;
   const std::weak_ptr<net::TcpConnection> conn_;
   const uint64_t id_;
   std::atomic<bool> answered_{false};
 };
 
-HttpResponder::HttpResponder(std::shared_ptr<Gate> gate, const net::TcpConnectionPtr& conn,
-                             uint64_t id)
-    : state_(std::make_shared<State>(std::move(gate), conn, id)) {}
+HttpResponder::HttpResponder(const net::TcpConnectionPtr& conn, uint64_t id)
+    : state_(std::make_shared<State>(conn, id)) {}
 
 bool HttpResponder::respond(HttpResponse response) const {
   return state_ != nullptr && state_->respond(std::move(response));

@@ -4,7 +4,6 @@
 #include <any>
 #include <chrono>
 #include <memory>
-#include <mutex>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/http/HttpSession.h"
@@ -41,11 +40,6 @@ HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr,
       });
 }
 
-HttpServer::~HttpServer() {
-  std::lock_guard<std::mutex> lock(gate_->mutex);
-  gate_->open = false;
-}
-
 void HttpServer::setIdleTimeout(double seconds) {
   // Checked before the conversion: a double whose nanoseconds do not fit the clock's integer
   // count (1e300, infinity, NaN) is undefined behaviour to convert, and on x86-64 comes out as
@@ -77,8 +71,8 @@ void HttpServer::drain(double timeoutSeconds, std::function<void()> done) {
 
 void HttpServer::onConnection(const TcpConnectionPtr& conn) {
   if (conn->connected()) {
-    auto session = std::make_shared<HttpSession>(&httpCallback_, &asyncHttpCallback_, gate_,
-                                                 limits_, idleTimeout_);
+    auto session =
+        std::make_shared<HttpSession>(&httpCallback_, &asyncHttpCallback_, limits_, idleTimeout_);
     conn->setContext(session);
     session->start(conn);
   } else if (HttpSession* session = HttpSession::of(conn)) {

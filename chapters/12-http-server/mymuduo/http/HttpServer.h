@@ -41,8 +41,6 @@ class HttpServer : noncopyable {
 
   HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr, std::string name,
              net::TcpServer::Option option = net::TcpServer::kNoReusePort);
-  /// Closes the gate of the responders first: an answer given after this begins goes nowhere.
-  ~HttpServer();
 
   net::EventLoop* getLoop() const { return server_.getLoop(); }
   /// Where it listens (with the port the kernel chose when asked for port 0).
@@ -74,7 +72,6 @@ class HttpServer : noncopyable {
 
   HttpCallback httpCallback_;
   AsyncHttpCallback asyncHttpCallback_;
-  const std::shared_ptr<HttpResponder::Gate> gate_ = std::make_shared<HttpResponder::Gate>();
   std::chrono::steady_clock::duration idleTimeout_ = std::chrono::seconds(60);  // 0: off
   HttpContext::Limits limits_;
   // Last, so destroyed first: ~TcpServer tears the connections down, and their callbacks

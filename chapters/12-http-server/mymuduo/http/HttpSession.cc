@@ -84,11 +84,9 @@ void sendScratch(net::TcpConnection& conn, net::Buffer* scratch) {
 }  // namespace
 
 HttpSession::HttpSession(const HttpCallback* callback, const AsyncHttpCallback* asyncCallback,
-                         std::shared_ptr<HttpResponder::Gate> gate,
                          const HttpContext::Limits& limits, Clock::duration idleTimeout)
     : callback_(callback),
       asyncCallback_(asyncCallback),
-      gate_(std::move(gate)),
       context_(limits),
       idleTimeout_(idleTimeout) {}
 
@@ -247,7 +245,7 @@ void HttpSession::dispatch(const TcpConnectionPtr& conn) {
   // Moved, not copied: the parser is reset next, and the request lives on here until answered.
   pending_.push_back(PendingAnswer{id, std::move(context_.request()), close, {}});
   context_.reset();
-  HttpResponder responder(gate_, conn, id);
+  HttpResponder responder(conn, id);
   try {
     (*asyncCallback_)(pending_.back().request, responder);
   } catch (...) {

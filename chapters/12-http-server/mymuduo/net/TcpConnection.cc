@@ -99,13 +99,14 @@ bool TcpConnection::isInLoopThread() const {
   return EventLoop::getEventLoopOfCurrentThread() == loop_;
 }
 
-void TcpConnection::queueInLoopUnlessDown(std::function<void()> task) {
+bool TcpConnection::queueInLoopUnlessDown(std::function<void()> task) {
   // The check and the queueing under one lock, which the loop thread takes to mark us down:
   // a task queued here finds the loop still running (a loop marks its connections down
   // before it ends), and once we are down nobody touches the loop, which may be gone.
   std::lock_guard<std::mutex> lock(downMutex_);
-  if (state_ == kDisconnected) return;
+  if (state_ == kDisconnected) return false;
   loop_->queueInLoop(std::move(task));
+  return true;
 }
 
 void TcpConnection::setDisconnected() {
@@ -271,6 +272,7 @@ void TcpConnection::connectDestroyed() {
 
 void TcpConnection::handleRead(Timestamp receiveTime) {
   loop_->assertInLoopThread();
+  if (state_ == kDisconnected) return;  // handleError() ended it earlier in this event
   int savedErrno = 0;
   ssize_t n = inputBuffer_.readFd(channel_->fd(), &savedErrno);
   if (n > 0) {
@@ -362,6 +364,11 @@ void TcpConnection::handleError() {
     LOG_ERROR << "TcpConnection::handleError [" << name_ << "] - SO_ERROR = " << err << " "
               << strerror_tl(err);
   }
+  // Without IP_RECVERR (never set here) a TCP socket's error means the connection is dead: a
+  // reset or a timeout. Reading SO_ERROR cleared it, so the read that follows in this event
+  // would return 0 as for a FIN, and with a half-close callback a reset would pass for a
+  // half-close: the connection would wait to answer a peer that is gone. It ends here instead.
+  if (err != 0) handleClose();
 }
 
 const char* TcpConnection::stateToString() const {

@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 
 #include "mymuduo/net/Callbacks.h"
 
@@ -25,23 +24,18 @@ class HttpResponse;
 ///
 /// Lifetime: holds its connection weakly, never keeps it open. When the last copy goes without
 /// an answer, the request is answered with 500 and the connection closed, so that a lost
-/// responder never leaves a client waiting. Once the HttpServer's destructor has begun, answers
-/// go nowhere: the loops they would be queued to may be gone.
+/// responder never leaves a client waiting. An answer reaches the connection's loop only while
+/// the connection is up (TcpConnection::queueInLoopUnlessDown()), so answers given while or
+/// after its HttpServer is destroyed go nowhere: the loops may be gone.
 class HttpResponder {
  public:
-  /// Shared by an HttpServer and the responders of its requests; closed by ~HttpServer.
-  struct Gate {
-    std::mutex mutex;
-    bool open = true;  // guarded by mutex
-  };
-
-  HttpResponder(std::shared_ptr<Gate> gate, const net::TcpConnectionPtr& conn, uint64_t id);
+  HttpResponder(const net::TcpConnectionPtr& conn, uint64_t id);
 
   /// Sends `response` as the answer to this request, in its turn among the connection's
   /// pipelined requests. Its closeConnection() adds to the server's decision (true closes the
   /// connection after it; false still closes when the request asked to). Returns whether the
   /// answer was handed to the connection: false after an earlier answer, and when the
-  /// connection or the server is gone.
+  /// connection is down.
   bool respond(HttpResponse response) const;
   /// Whether the connection is still up: a backend call for a client that left can be given up.
   bool connected() const;

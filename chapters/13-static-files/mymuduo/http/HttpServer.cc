@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
-#include <mutex>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/http/HttpRequest.h"
@@ -87,11 +86,6 @@ HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr,
       });
 }
 
-HttpServer::~HttpServer() {
-  std::lock_guard<std::mutex> lock(gate_->mutex);
-  gate_->open = false;
-}
-
 void HttpServer::setIdleTimeout(double seconds) {
   // Checked before the conversion: a double whose nanoseconds do not fit the clock's integer
   // count (1e300, infinity, NaN) is undefined behaviour to convert, and on x86-64 comes out as
@@ -124,7 +118,7 @@ void HttpServer::drain(double timeoutSeconds, std::function<void()> done) {
 void HttpServer::onConnection(const TcpConnectionPtr& conn) {
   if (conn->connected()) {
     auto session = std::make_shared<HttpSession>(&httpCallback_, &asyncHttpCallback_,
-                                                 &accessLogCallback_, gate_, limits_, idleTimeout_);
+                                                 &accessLogCallback_, limits_, idleTimeout_);
     conn->setContext(session);
     session->start(conn);
   } else if (HttpSession* session = HttpSession::of(conn)) {
