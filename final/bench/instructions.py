@@ -8,10 +8,10 @@ the connection and the exit cancel out. Every instruction of the server's proces
 space only (the kernel's share of a system call is not seen by valgrind).
 
 Two request shapes: wrk's (a request line and Host) and a browser's (eight header fields).
-With --annotate FILE, the callgrind_annotate report of the larger browser run goes to FILE,
-to see where the instructions go.
+With --annotate PREFIX, callgrind_annotate's report of each larger run goes to
+PREFIX.wrk.txt and PREFIX.browser.txt, to see where the instructions go.
 
-    python3 final/bench/instructions.py --server install/lib/mymuduo/examples/http_hello
+    python3 final/bench/instructions.py --server install/bin/http_hello
 """
 
 import argparse
@@ -109,7 +109,7 @@ def main():
     parser.add_argument("--server", required=True, help="an http_hello binary")
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=6000)
-    parser.add_argument("--annotate", help="write callgrind_annotate's report of the browser run")
+    parser.add_argument("--annotate", help="write callgrind_annotate's reports to PREFIX.*.txt")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("instructions.py: valgrind is not installed (tools/install-deps bench)")
@@ -122,8 +122,8 @@ def main():
             per = (large - small) / (args.large - args.small)
             fields = request.count(b"\r\n") - 2
             print("| %s | %d | %.0f |" % (tag, fields, per), flush=True)
-            if tag == "browser" and args.annotate:
-                with open(args.annotate, "w") as f:
+            if args.annotate:
+                with open("%s.%s.txt" % (args.annotate, tag), "w") as f:
                     subprocess.run(["callgrind_annotate", "--inclusive=yes", out], stdout=f,
                                    check=True)
 

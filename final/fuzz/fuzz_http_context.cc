@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mymuduo/http/HttpContext.h"
@@ -35,7 +36,7 @@ struct Record {
   int version;
   std::string path;
   std::string query;
-  HttpRequest::Headers headers;
+  std::vector<std::pair<std::string, std::string>> headers;  // every field line, in order
   std::string body;
   bool expectContinue;
   size_t consumed;  // bytes taken from the stream when this was recorded
@@ -54,10 +55,16 @@ void check(bool ok, const char* what) {
   }
 }
 
+std::vector<std::pair<std::string, std::string>> fieldLines(const HttpRequest& r) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  for (const auto& [name, value] : r.headers()) lines.emplace_back(name, value);
+  return lines;
+}
+
 Record record(HttpContext& ctx, size_t consumed, bool expectContinue) {
   const HttpRequest& r = ctx.request();
   return Record{ctx.state(), ctx.errorStatus(), ctx.errorReason(), r.method(),
-                r.version(), r.path(),          r.query(),         r.headers(),
+                r.version(), r.path(),          r.query(),         fieldLines(r),
                 r.body(),    expectContinue,    consumed};
 }
 

@@ -2,6 +2,9 @@
 // in two at every byte offset, one byte at a time, and three times in a row (pipelined): a
 // parser that depends on how TCP happened to cut the bytes fails here.
 
+#include <strings.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
@@ -335,7 +338,13 @@ TEST_CASE("HttpContext parses each table row whole to the expected fields or sta
     CHECK(r.query() == row.query);
     CHECK(r.body() == row.body);
     CHECK(r.receiveTime().microSecondsSinceEpoch() == 42);
-    CHECK(r.headers().size() == row.headers.size());
+    for (const auto& [name, value] : r.headers()) {
+      INFO("field line " << name);
+      CHECK(std::any_of(row.headers.begin(), row.headers.end(), [&](const auto& h) {
+        return h.first.size() == name.size() &&
+               ::strncasecmp(h.first.data(), name.data(), name.size()) == 0;
+      }));
+    }
     for (const auto& h : row.headers) {
       INFO("header " << h.first);
       CHECK(r.hasHeader(h.first));

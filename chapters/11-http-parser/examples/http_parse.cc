@@ -40,7 +40,8 @@ void print(const HttpRequest& request) {
   if (!request.query().empty()) std::printf(" query=%s", request.query().c_str());
   std::printf(" %s\n", versionString(request.version()));
   for (const auto& [field, value] : request.headers()) {
-    std::printf("  %s: %s\n", field.c_str(), value.c_str());
+    std::printf("  %.*s: %.*s\n", static_cast<int>(field.size()), field.data(),
+                static_cast<int>(value.size()), value.data());
   }
   std::printf("  body: %zu bytes\n", request.body().size());
 }

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <utility>
 
 #include "mymuduo/http/HttpRequest.h"
 
@@ -11,11 +12,36 @@ using mymuduo::http::HttpRequest;
 TEST_CASE("HttpRequest combines repeated headers in order", "[ch11][s1][http]") {
   HttpRequest r;
   r.addHeader("Accept", "a");
+  r.addHeader("X", "1");
   r.addHeader("accept", "b");
   r.addHeader("ACCEPT", "c");
   CHECK(r.getHeader("Accept") == "a, b, c");
-  CHECK(r.headers().size() == 1);
-  CHECK(r.headers().begin()->first == "Accept");  // the first spelling is kept
+  CHECK(r.headerValue("aCCEPT") == "a");  // the first one only
+  // Every line is kept, as sent: names in their spelling, in order.
+  REQUIRE(r.headers().size() == 4);
+  CHECK(r.headers()[0] == HttpRequest::Header("Accept", "a"));
+  CHECK(r.headers()[1] == HttpRequest::Header("X", "1"));
+  CHECK(r.headers()[2] == HttpRequest::Header("accept", "b"));
+  CHECK(r.headers()[3] == HttpRequest::Header("ACCEPT", "c"));
+}
+
+TEST_CASE("HttpRequest header views stay valid in a copy and a move and clear() empties them",
+          "[ch11][s1][http]") {
+  HttpRequest r;
+  r.addHeader("Host", "h");  // short: a string this small keeps its bytes inside the object
+  r.addHeader("X-Long", std::string(100, 'v'));
+  HttpRequest copy(r);
+  HttpRequest moved(std::move(r));
+  for (const HttpRequest* q : {&copy, &moved}) {
+    CHECK(q->headerValue("host") == "h");
+    CHECK(q->headerValue("X-LONG") == std::string(100, 'v'));
+    CHECK(q->headers().size() == 2);
+  }
+  copy.clear();
+  CHECK(copy.headers().empty());
+  CHECK_FALSE(copy.hasHeader("Host"));
+  CHECK(copy.headerValue("Host").empty());
+  CHECK(copy.getHeader("Host").empty());
 }
 
 TEST_CASE("HttpRequest setMethod knows the methods case-sensitively", "[ch11][s1][http]") {

@@ -74,7 +74,8 @@ std::string toBackend(const HttpRequest& request) {
   if (!request.query().empty()) wire += '?' + request.query();
   wire += " HTTP/1.1\r\n";
   for (const auto& [field, value] : request.headers()) {
-    if (!isHopByHop(field)) wire += field + ": " + value + "\r\n";
+    if (isHopByHop(field)) continue;
+    wire.append(field).append(": ").append(value).append("\r\n");
   }
   wire += "Content-Length: " + std::to_string(request.body().size()) + "\r\n\r\n";
   wire += request.body();

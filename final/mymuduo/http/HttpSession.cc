@@ -43,11 +43,9 @@ constexpr const char* kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 /// which reading stops until they are: what a pipelining client can make the server hold.
 constexpr size_t kMaxPendingAnswers = 16;
 
-/// Whether the comma-separated list in the request's Connection field has `token`, in any case.
-bool connectionHas(const HttpRequest& request, std::string_view token) {
-  auto field = request.headers().find(std::string_view("Connection"));
-  if (field == request.headers().end()) return false;
-  std::string_view rest(field->second);
+/// Whether the comma-separated list `value` has `token`, in any case.
+bool listHas(std::string_view value, std::string_view token) {
+  std::string_view rest(value);
   while (!rest.empty()) {
     size_t comma = rest.find(',');
     std::string_view item = rest.substr(0, comma);
@@ -56,6 +54,17 @@ bool connectionHas(const HttpRequest& request, std::string_view token) {
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
     if (item.size() == token.size() &&
         ::strncasecmp(item.data(), token.data(), token.size()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// Whether one of the request's Connection fields (a client may send several) lists `token`.
+bool connectionHas(const HttpRequest& request, std::string_view token) {
+  for (const auto& [name, value] : request.headers()) {
+    if (name.size() == 10 && ::strncasecmp(name.data(), "Connection", 10) == 0 &&
+        listHas(value, token)) {
       return true;
     }
   }

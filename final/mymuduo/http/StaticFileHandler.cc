@@ -11,7 +11,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -92,30 +94,32 @@ HttpResponse::HttpStatusCode statusForErrno(int err) {
   }
 }
 
-const std::string* findField(const HttpRequest& request, std::string_view name) {
-  auto field = request.headers().find(name);
-  return field == request.headers().end() ? nullptr : &field->second;
+/// The field's value, a field sent several times joined as "a, b" (HttpRequest::getHeader());
+/// nullopt when the request has none.
+std::optional<std::string> findField(const HttpRequest& request, std::string_view name) {
+  if (!request.hasHeader(name)) return std::nullopt;
+  return request.getHeader(name);
 }
 
 /// The preconditions of RFC 9110 §13.2.2, in its order, for GET and HEAD of a file: 412 when
 /// If-Match, or else If-Unmodified-Since, fails; 304 when If-None-Match, or else
 /// If-Modified-Since, finds the client's copy current; 200 otherwise. A field sent twice
-/// arrives as "a, b" (HttpRequest::addHeader): a longer list of tags, or no date at all.
+/// arrives as "a, b" (HttpRequest::getHeader()): a longer list of tags, or no date at all.
 HttpResponse::HttpStatusCode evaluatePreconditions(const HttpRequest& request,
                                                    const std::string& entityTag,
                                                    std::time_t mtime) {
   std::time_t date;
-  if (const std::string* ifMatch = findField(request, "If-Match")) {
+  if (std::optional<std::string> ifMatch = findField(request, "If-Match")) {
     if (!entityTagListMatches(*ifMatch, entityTag, false)) {
       return HttpResponse::k412PreconditionFailed;
     }
-  } else if (const std::string* since = findField(request, "If-Unmodified-Since")) {
+  } else if (std::optional<std::string> since = findField(request, "If-Unmodified-Since")) {
     // A date that does not parse is ignored (§13.1.4), as below.
     if (parseHttpDate(*since, &date) && mtime > date) return HttpResponse::k412PreconditionFailed;
   }
-  if (const std::string* ifNoneMatch = findField(request, "If-None-Match")) {
+  if (std::optional<std::string> ifNoneMatch = findField(request, "If-None-Match")) {
     if (entityTagListMatches(*ifNoneMatch, entityTag, true)) return HttpResponse::k304NotModified;
-  } else if (const std::string* since = findField(request, "If-Modified-Since")) {
+  } else if (std::optional<std::string> since = findField(request, "If-Modified-Since")) {
     if (parseHttpDate(*since, &date) && mtime <= date) return HttpResponse::k304NotModified;
   }
   return HttpResponse::k200Ok;
@@ -125,8 +129,8 @@ HttpResponse::HttpStatusCode evaluatePreconditions(const HttpRequest& request,
 /// of the file, by an entity tag that compares strongly (ours is strong, so it must be the
 /// same bytes) or by a date equal to Last-Modified. Otherwise the whole file.
 bool ifRangeHolds(const HttpRequest& request, const std::string& entityTag, std::time_t mtime) {
-  const std::string* ifRange = findField(request, "If-Range");
-  if (ifRange == nullptr || *ifRange == entityTag) return true;
+  std::optional<std::string> ifRange = findField(request, "If-Range");
+  if (!ifRange || *ifRange == entityTag) return true;
   std::time_t date;
   return parseHttpDate(*ifRange, &date) && date == mtime;
 }
@@ -152,8 +156,8 @@ void sendFile(const HttpRequest& request, HttpResponse* response, UniqueFd fd,
     return;
   }
   ByteRange range;
-  const std::string* rangeField = findField(request, "Range");
-  if (rangeField != nullptr && ifRangeHolds(request, entityTag, st.st_mtime)) {
+  std::optional<std::string> rangeField = findField(request, "Range");
+  if (rangeField && ifRangeHolds(request, entityTag, st.st_mtime)) {
     range = parseByteRange(*rangeField, size);
   }
   if (range.kind == ByteRange::kUnsatisfiable) {

@@ -37,11 +37,21 @@ Scan scanLine(const net::Buffer& buf, size_t maxLength, size_t* lineLength) {
   return Scan::kLine;
 }
 
-// tchar of RFC 9110 §5.6.2: what a method and a field name are made of.
-bool isTokenChar(char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
+// tchar of RFC 9110 §5.6.2: what a method and a field name are made of. A table, since every
+// byte of every field name is looked up.
+struct TokenChars {
+  bool is[256] = {};
+  constexpr TokenChars() {
+    for (int c = '0'; c <= '9'; ++c) is[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) is[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) is[c] = true;
+    for (const char* p = "!#$%&'*+-.^_`|~"; *p != '\0'; ++p)
+      is[static_cast<unsigned char>(*p)] = true;
+  }
+};
+constexpr TokenChars kTokenChars;
+
+bool isTokenChar(char c) { return kTokenChars.is[static_cast<unsigned char>(c)]; }
 
 bool isToken(std::string_view s) {
   if (s.empty()) return false;
@@ -301,7 +311,7 @@ bool HttpContext::parseHeaderLine(std::string_view line) {
     }
     bodyRemaining_ = length;
   }
-  request_.addHeader(std::string(name), std::string(value));
+  request_.addHeader(name, value);
   return true;
 }
 
@@ -330,7 +340,7 @@ bool HttpContext::headersDone() {
   }
   // RFC 9110 §10.1.1: 100-continue; a server MUST ignore it in an HTTP/1.0 request.
   if (request_.version() == HttpRequest::kHttp11 &&
-      equalsIgnoreCase(request_.getHeader("Expect"), "100-continue")) {
+      equalsIgnoreCase(request_.headerValue("Expect"), "100-continue")) {
     expectContinue_ = true;
   }
   state_ = kExpectBody;

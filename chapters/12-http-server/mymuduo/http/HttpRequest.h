@@ -1,20 +1,16 @@
 #pragma once
 
-#include <map>
+#include <cstddef>
+#include <iterator>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "mymuduo/base/Timestamp.h"
 
 namespace mymuduo {
 namespace http {
-
-/// Orders header field names without regard to ASCII case ("Host" == "host", RFC 9110 §5.1).
-/// Transparent, so a map keyed with it can be searched with a std::string_view.
-struct CaseInsensitiveLess {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const;
-};
 
 /// One request as HttpContext parsed it, handed to the HttpServer's callback.
 ///
@@ -26,7 +22,9 @@ class HttpRequest {
   /// Methods are case-sensitive (RFC 9110 §9.1): "get" is not GET but an unknown method.
   enum Method { kInvalid, kGet, kHead, kPost, kPut, kDelete, kOptions, kTrace, kConnect, kPatch };
   enum Version { kUnknown, kHttp10, kHttp11 };
-  using Headers = std::map<std::string, std::string, CaseInsensitiveLess>;
+  /// One field line: the name as sent, and the value without the whitespace around it.
+  using Header = std::pair<std::string_view, std::string_view>;
+  class Headers;
 
   /// False, and the method left as it was, when `method` is not one of the enum's names.
   bool setMethod(std::string_view method);
@@ -47,30 +45,87 @@ class HttpRequest {
   void setReceiveTime(Timestamp t) { receiveTime_ = t; }
   Timestamp receiveTime() const { return receiveTime_; }
 
-  /// A field seen again is combined with the earlier value as "first, second" (RFC 9110 §5.3).
-  void addHeader(std::string field, std::string value);
-  /// The value of a field, whatever the case of `field`; empty if the request has none.
+  /// Appends a field line; a repeated field is kept as a line of its own.
+  void addHeader(std::string_view field, std::string_view value);
+  /// The value of a field, whatever the case of `field`; a field sent several times is
+  /// combined as "first, second" (RFC 9110 §5.3); empty if the request has none.
   std::string getHeader(std::string_view field) const;
+  /// The value of the first field named `field` (any case), without a copy: a view into the
+  /// request, valid until it is changed or destroyed; empty if there is none. For a field that
+  /// may be repeated as a list (Accept, Connection...) use getHeader(), which joins them.
+  std::string_view headerValue(std::string_view field) const;
   bool hasHeader(std::string_view field) const;
-  const Headers& headers() const { return headers_; }
+  /// Every field line in the order received, as Header views into the request (valid until it
+  /// is changed or destroyed): `for (const auto& [name, value] : request.headers())`.
+  Headers headers() const;
 
   void appendBody(const char* data, size_t len) { body_.append(data, len); }
   const std::string& body() const { return body_; }
 
   /// Back to a default-constructed request, keeping the capacity of path and query (bounded by
-  /// the request line limit) for the next request on the connection; the body's memory, which
-  /// may be large, is given back.
+  /// the request line limit) and of a usual header block for the next request on the
+  /// connection; the body's memory, which may be large, is given back, and so is a large
+  /// header block's.
   void clear();
 
  private:
+  /// Where one field line's name and value are in fieldBytes_: offsets, not views, so that a
+  /// copied or moved request stays valid (a short string moves its bytes).
+  struct FieldSpan {
+    size_t nameBegin;
+    size_t nameSize;
+    size_t valueBegin;
+    size_t valueSize;
+  };
+  Header headerAt(size_t i) const;
+
   Method method_ = kInvalid;
   Version version_ = kUnknown;
   std::string path_;
   std::string query_;
   Timestamp receiveTime_;
-  Headers headers_;
+  std::string fieldBytes_;  // every name and value, back to back, in the order received
+  std::vector<FieldSpan> fields_;
   std::string body_;
 };
+
+/// The field lines of a request, in order: a range of Header views that reads the request.
+class HttpRequest::Headers {
+ public:
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Header;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = Header;
+
+    const_iterator(const HttpRequest* request, size_t i) : request_(request), i_(i) {}
+    Header operator*() const { return request_->headerAt(i_); }
+    const_iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const const_iterator& other) const { return i_ == other.i_; }
+    bool operator!=(const const_iterator& other) const { return i_ != other.i_; }
+
+   private:
+    const HttpRequest* request_;
+    size_t i_;
+  };
+
+  explicit Headers(const HttpRequest* request) : request_(request) {}
+  size_t size() const { return request_->fields_.size(); }
+  bool empty() const { return request_->fields_.empty(); }
+  const_iterator begin() const { return const_iterator(request_, 0); }
+  const_iterator end() const { return const_iterator(request_, size()); }
+  Header operator[](size_t i) const { return request_->headerAt(i); }
+
+ private:
+  const HttpRequest* request_;
+};
+
+inline HttpRequest::Headers HttpRequest::headers() const { return Headers(this); }
 
 }  // namespace http
 }  // namespace mymuduo

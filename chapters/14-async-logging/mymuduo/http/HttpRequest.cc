@@ -10,6 +10,19 @@ namespace {
 // ASCII only: field names are tokens (RFC 9110 §5.1), so no locale may take part.
 char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
+bool sameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
+  }
+  return true;
+}
+
+// What clear() keeps for the next request: a usual header block and its field count. One
+// request with a large block must not cost its connection that much memory while it idles.
+constexpr size_t kKeptFieldBytes = 2048;
+constexpr size_t kKeptFields = 32;
+
 struct MethodName {
   const char* name;
   HttpRequest::Method method;
@@ -25,17 +38,6 @@ const MethodName kMethods[] = {
 };
 
 }  // namespace
-
-bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
-  const size_t n = a.size() < b.size() ? a.size() : b.size();
-  for (size_t i = 0; i < n; ++i) {
-    // Compare as unsigned so that bytes >= 0x80 order the same on every platform.
-    const auto ca = static_cast<unsigned char>(lowerAscii(a[i]));
-    const auto cb = static_cast<unsigned char>(lowerAscii(b[i]));
-    if (ca != cb) return ca < cb;
-  }
-  return a.size() < b.size();
-}
 
 bool HttpRequest::setMethod(std::string_view method) {
   for (const MethodName& m : kMethods) {
@@ -54,24 +56,44 @@ const char* HttpRequest::methodString() const {
   return "UNKNOWN";
 }
 
-void HttpRequest::addHeader(std::string field, std::string value) {
-  auto it = headers_.lower_bound(field);
-  if (it == headers_.end() || headers_.key_comp()(field, it->first)) {
-    headers_.emplace_hint(it, std::move(field), std::move(value));  // no second search
-  } else {
-    // RFC 9110 §5.3: a recipient may combine repeated fields into one, in order, with commas.
-    it->second += ", ";
-    it->second += value;
-  }
+void HttpRequest::addHeader(std::string_view field, std::string_view value) {
+  const size_t nameBegin = fieldBytes_.size();
+  fieldBytes_.append(field);
+  fieldBytes_.append(value);
+  fields_.push_back({nameBegin, field.size(), nameBegin + field.size(), value.size()});
+}
+
+HttpRequest::Header HttpRequest::headerAt(size_t i) const {
+  const FieldSpan& f = fields_[i];
+  const std::string_view bytes(fieldBytes_);
+  return {bytes.substr(f.nameBegin, f.nameSize), bytes.substr(f.valueBegin, f.valueSize)};
 }
 
 std::string HttpRequest::getHeader(std::string_view field) const {
-  auto it = headers_.find(field);
-  return it == headers_.end() ? std::string() : it->second;
+  // RFC 9110 §5.3: a recipient may combine repeated fields into one, in order, with commas.
+  std::string combined;
+  bool found = false;
+  for (const auto& [name, value] : headers()) {
+    if (!sameName(name, field)) continue;
+    if (found) combined += ", ";
+    combined += value;
+    found = true;
+  }
+  return combined;
+}
+
+std::string_view HttpRequest::headerValue(std::string_view field) const {
+  for (const auto& [name, value] : headers()) {
+    if (sameName(name, field)) return value;
+  }
+  return {};
 }
 
 bool HttpRequest::hasHeader(std::string_view field) const {
-  return headers_.find(field) != headers_.end();
+  for (const auto& [name, value] : headers()) {
+    if (sameName(name, field)) return true;
+  }
+  return false;
 }
 
 void HttpRequest::clear() {
@@ -80,7 +102,16 @@ void HttpRequest::clear() {
   path_.clear();
   query_.clear();
   receiveTime_ = Timestamp();
-  headers_.clear();
+  if (fieldBytes_.capacity() > kKeptFieldBytes) {
+    std::string().swap(fieldBytes_);
+  } else {
+    fieldBytes_.clear();
+  }
+  if (fields_.capacity() > kKeptFields) {
+    std::vector<FieldSpan>().swap(fields_);
+  } else {
+    fields_.clear();
+  }
   std::string().swap(body_);
 }
 
