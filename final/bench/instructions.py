@@ -7,7 +7,9 @@ is sent, as wrk does), and divides the difference of the two totals by LARGE - S
 the connection and the exit cancel out. Every instruction of the server's process counts, user
 space only (the kernel's share of a system call is not seen by valgrind).
 
-Two request shapes: wrk's (a request line and Host) and a browser's (eight header fields).
+Three shapes: wrk's request (a request line and Host) and a browser's (eight header fields) on
+one keep-alive connection, and wrk's with `Connection: close` on a connection of its own each
+(the short-connection scenario: the count is then per connection).
 With --annotate PREFIX, callgrind_annotate's report of each larger run goes to
 PREFIX.wrk.txt and PREFIX.browser.txt, to see where the instructions go.
 
@@ -26,6 +28,7 @@ import time
 
 SHAPES = {
     "wrk": b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "short": b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     "browser": (b"GET /index.html?lang=en HTTP/1.1\r\n"
                 b"Host: www.example.com\r\n"
                 b"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n"
@@ -83,11 +86,19 @@ def total_instructions(server, request, count, outdir, tag):
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError("the server did not start under valgrind")
                 time.sleep(0.2)
-        with sock:
-            pending = b""
+        if b"Connection: close" in request:
+            sock.close()
             for _ in range(count):
-                sock.sendall(request)
-                pending = read_response(sock, pending)
+                with socket.create_connection(("127.0.0.1", port)) as one:
+                    one.sendall(request)
+                    while one.recv(65536):  # the answer, then the server's EOF
+                        pass
+        else:
+            with sock:
+                pending = b""
+                for _ in range(count):
+                    sock.sendall(request)
+                    pending = read_response(sock, pending)
         proc.send_signal(signal.SIGINT)  # the first SIGINT drains, the next quits
         time.sleep(0.5)
         if proc.poll() is None:
@@ -114,7 +125,7 @@ def main():
     if shutil.which("valgrind") is None:
         sys.exit("instructions.py: valgrind is not installed (tools/install-deps bench)")
     with tempfile.TemporaryDirectory() as tmp:
-        print("| request | header fields | instructions per request |")
+        print("| request | header fields | instructions per request (short: per connection) |")
         print("|---|---|---|")
         for tag, request in SHAPES.items():
             small, _ = total_instructions(args.server, request, args.small, tmp, tag)

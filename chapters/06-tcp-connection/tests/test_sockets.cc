@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <stdexcept>
+#include <string>
 
 #include "mymuduo/net/InetAddress.h"
 #include "mymuduo/net/SocketsOps.h"
@@ -16,6 +17,14 @@ TEST_CASE("InetAddress parses dotted decimal and rejects anything else",
   CHECK(InetAddress(8000).toIpPort() == "0.0.0.0:8000");
   CHECK(InetAddress(8000, true).toIpPort() == "127.0.0.1:8000");
   CHECK(InetAddress(65535).port() == 65535);
+  // toIp() formats IPv4 by hand: each of the 256 values of an octet, in every position.
+  std::string wrong;
+  for (int v = 0; v < 256; ++v) {
+    std::string ip = std::to_string(v) + "." + std::to_string(255 - v) + "." +
+                     std::to_string((v * 7) % 256) + "." + std::to_string(v);
+    if (InetAddress(ip, 0).toIp() != ip) wrong += ip + " ";
+  }
+  CHECK(wrong.empty());
   for (const char* bad : {"", "localhost", "256.0.0.1", "1.2.3", "1.2.3.4.5", "0x7f.0.0.1"}) {
     INFO("ip '" << bad << "'");
     CHECK_THROWS_AS(InetAddress(bad, 80), std::invalid_argument);
