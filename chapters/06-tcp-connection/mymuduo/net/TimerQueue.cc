@@ -82,11 +82,16 @@ TimerId TimerQueue::addTimer(TimerCallback cb, TimerClock::time_point when, doub
   // timer itself is created later in the loop thread. It is pending until then: a cancel
   // that reaches the loop first must be able to tell it from an id that is simply stale.
   int64_t sequence = Timer::nextSequence();
+  if (loop_->isInLoopThread()) {
+    // Added at once, so nothing can cancel it before: no pending mark, no task to wrap.
+    arm(std::make_unique<Timer>(std::move(cb), when, toTimerDuration(interval), sequence));
+    return TimerId(sequence);
+  }
   {
     std::lock_guard<std::mutex> lock(pendingMutex_);
     pendingAdds_.insert(sequence);
   }
-  loop_->runInLoop([this, cb = std::move(cb), when, interval, sequence]() mutable {
+  loop_->queueInLoop([this, cb = std::move(cb), when, interval, sequence]() mutable {
     addTimerInLoop(
         std::make_unique<Timer>(std::move(cb), when, toTimerDuration(interval), sequence));
   });
@@ -94,7 +99,11 @@ TimerId TimerQueue::addTimer(TimerCallback cb, TimerClock::time_point when, doub
 }
 
 void TimerQueue::cancel(TimerId timerId) {
-  loop_->runInLoop([this, timerId] { cancelInLoop(timerId); });
+  if (loop_->isInLoopThread()) {
+    cancelInLoop(timerId);  // what runInLoop() would do, without wrapping a task
+  } else {
+    loop_->queueInLoop([this, timerId] { cancelInLoop(timerId); });
+  }
 }
 
 void TimerQueue::addTimerInLoop(std::unique_ptr<Timer> timer) {
@@ -106,6 +115,11 @@ void TimerQueue::addTimerInLoop(std::unique_ptr<Timer> timer) {
   if (cancelledBeforeAdd_.erase(timer->sequence()) != 0) {
     return;  // cancelled while this add waited in the queue: freed here, never run
   }
+  arm(std::move(timer));
+}
+
+void TimerQueue::arm(std::unique_ptr<Timer> timer) {
+  loop_->assertInLoopThread();
   TimerClock::time_point expiration = timer->expiration();
   if (insert(std::move(timer))) {
     resetTimerfd(timerfd_, expiration);
@@ -121,8 +135,8 @@ void TimerQueue::cancelInLoop(TimerId timerId) {
     (void)n;
     activeTimers_.erase(active);
   } else if (isPendingAdd(timerId.sequence())) {
-    // Its add is still queued: runInLoop() ran this cancel at once, in the loop thread, ahead
-    // of it. Remember the cancel, or the add would arm a cancelled timer.
+    // Its add is still queued: cancel() ran this at once, in the loop thread, ahead of it.
+    // Remember the cancel, or the add would arm a cancelled timer.
     cancelledBeforeAdd_.insert(timerId.sequence());
   } else if (callingExpiredTimers_) {
     // It is in the running batch: not yet run (a callback cancels a later timer of the

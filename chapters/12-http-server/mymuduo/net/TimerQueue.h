@@ -22,7 +22,7 @@ class EventLoop;
 /// All the timers of one loop, on a single timerfd armed for the earliest expiration.
 ///
 /// Owned by its EventLoop; owns its Timers, the timerfd and its Channel.
-/// addTimer() and cancel() are safe from any thread (they hop into the loop with runInLoop);
+/// addTimer() and cancel() are safe from any thread (from another, they queue their work);
 /// everything else runs in the loop thread. Expirations are TimerClock (monotonic) times.
 class TimerQueue : noncopyable {
  public:
@@ -39,6 +39,8 @@ class TimerQueue : noncopyable {
   using TimerList = std::map<Key, std::unique_ptr<Timer>>;
 
   void addTimerInLoop(std::unique_ptr<Timer> timer);
+  /// Puts the timer in the queue, and re-arms the timerfd if it is now the earliest.
+  void arm(std::unique_ptr<Timer> timer);
   void cancelInLoop(TimerId timerId);
   bool isPendingAdd(int64_t sequence);
   void handleRead();  // the timerfd fired
