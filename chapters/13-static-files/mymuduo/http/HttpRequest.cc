@@ -57,6 +57,7 @@ const char* HttpRequest::methodString() const {
 }
 
 void HttpRequest::addHeader(std::string_view field, std::string_view value) {
+  if (fields_.capacity() == 0) fields_.reserve(8);  // one allocation for most requests
   const size_t nameBegin = fieldBytes_.size();
   fieldBytes_.append(field);
   fieldBytes_.append(value);

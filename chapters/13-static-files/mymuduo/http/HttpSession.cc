@@ -365,7 +365,7 @@ void HttpSession::sendReadyAnswers(const TcpConnectionPtr& conn) {
   while (!pending_.empty() && pending_.front().response &&
          (phase_ == Phase::kReading || phase_ == Phase::kWaitingHandler)) {
     PendingAnswer answer = std::move(pending_.front());
-    pending_.pop_front();
+    pending_.erase(pending_.begin());
     HttpResponse& response = *answer.response;
     // When draining, the last answer under way ends the connection.
     bool close = answer.close || response.closeConnection() || (draining_ && pending_.empty());

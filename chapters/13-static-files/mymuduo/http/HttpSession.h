@@ -3,10 +3,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "mymuduo/base/Timestamp.h"
 #include "mymuduo/base/noncopyable.h"
@@ -120,7 +120,10 @@ class HttpSession : noncopyable {
     bool close;
     std::optional<HttpResponse> response;
   };
-  std::deque<PendingAnswer> pending_;
+  // A vector, not a deque: at most kMaxPendingAnswers, and it allocates nothing until the
+  // first asynchronous request, where libstdc++'s deque allocates its map and a first block
+  // as soon as it is made (two allocations for every connection).
+  std::vector<PendingAnswer> pending_;
   uint64_t nextAnswerId_ = 0;
   /// A request's "100 Continue" waits until the answers before it are sent.
   bool continueOwed_ = false;
