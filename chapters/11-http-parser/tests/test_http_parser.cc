@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -338,7 +339,8 @@ TEST_CASE("HttpContext parses each table row whole to the expected fields or sta
     CHECK(r.query() == row.query);
     CHECK(r.body() == row.body);
     CHECK(r.receiveTime().microSecondsSinceEpoch() == 42);
-    for (const auto& [name, value] : r.headers()) {
+    for (const HttpRequest::Header& field : r.headers()) {
+      const std::string_view name = field.first;  // a lambda may not capture a binding in C++17
       INFO("field line " << name);
       CHECK(std::any_of(row.headers.begin(), row.headers.end(), [&](const auto& h) {
         return h.first.size() == name.size() &&
