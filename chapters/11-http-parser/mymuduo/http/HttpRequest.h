@@ -94,7 +94,7 @@ class HttpRequest::Headers {
  public:
   class const_iterator {
    public:
-    using iterator_category = std::forward_iterator_tag;
+    using iterator_category = std::input_iterator_tag;  // *it is a value, not a reference
     using value_type = Header;
     using difference_type = std::ptrdiff_t;
     using pointer = void;
