@@ -12,6 +12,10 @@
 namespace mymuduo {
 namespace http {
 
+/// Whether a and b are equal but for ASCII case: field names (RFC 9110 §5.1) and the tokens
+/// of many values compare so. No locale takes part.
+bool equalsIgnoreCase(std::string_view a, std::string_view b);
+
 /// One request as HttpContext parsed it, handed to the HttpServer's callback.
 ///
 /// A value type: HttpContext owns the one it is filling in, the callback gets a const

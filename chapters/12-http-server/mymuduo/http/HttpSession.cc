@@ -1,7 +1,5 @@
 #include "mymuduo/http/HttpSession.h"
 
-#include <strings.h>
-
 #include <any>
 #include <string>
 #include <string_view>
@@ -44,10 +42,7 @@ bool listHas(std::string_view value, std::string_view token) {
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (item.size() == token.size() &&
-        ::strncasecmp(item.data(), token.data(), token.size()) == 0) {
-      return true;
-    }
+    if (equalsIgnoreCase(item, token)) return true;
   }
   return false;
 }
@@ -55,10 +50,7 @@ bool listHas(std::string_view value, std::string_view token) {
 /// Whether one of the request's Connection fields (a client may send several) lists `token`.
 bool connectionHas(const HttpRequest& request, std::string_view token) {
   for (const auto& [name, value] : request.headers()) {
-    if (name.size() == 10 && ::strncasecmp(name.data(), "Connection", 10) == 0 &&
-        listHas(value, token)) {
-      return true;
-    }
+    if (equalsIgnoreCase(name, "Connection") && listHas(value, token)) return true;
   }
   return false;
 }

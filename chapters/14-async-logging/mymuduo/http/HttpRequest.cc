@@ -10,14 +10,6 @@ namespace {
 // ASCII only: field names are tokens (RFC 9110 §5.1), so no locale may take part.
 char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool sameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
 // What clear() keeps for the next request: a usual header block and its field count. One
 // request with a large block must not cost its connection that much memory while it idles.
 constexpr size_t kKeptFieldBytes = 2048;
@@ -38,6 +30,14 @@ const MethodName kMethods[] = {
 };
 
 }  // namespace
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
+  }
+  return true;
+}
 
 bool HttpRequest::setMethod(std::string_view method) {
   for (const MethodName& m : kMethods) {
@@ -75,7 +75,7 @@ std::string HttpRequest::getHeader(std::string_view field) const {
   std::string combined;
   bool found = false;
   for (const auto& [name, value] : headers()) {
-    if (!sameName(name, field)) continue;
+    if (!equalsIgnoreCase(name, field)) continue;
     if (found) combined += ", ";
     combined += value;
     found = true;
@@ -85,14 +85,14 @@ std::string HttpRequest::getHeader(std::string_view field) const {
 
 std::string_view HttpRequest::headerValue(std::string_view field) const {
   for (const auto& [name, value] : headers()) {
-    if (sameName(name, field)) return value;
+    if (equalsIgnoreCase(name, field)) return value;
   }
   return {};
 }
 
 bool HttpRequest::hasHeader(std::string_view field) const {
   for (const auto& [name, value] : headers()) {
-    if (sameName(name, field)) return true;
+    if (equalsIgnoreCase(name, field)) return true;
   }
   return false;
 }
