@@ -65,6 +65,28 @@ def raise_nofile(want):
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def proc_stat(pid):
+    """The fields of /proc/PID/stat after the command name, from field 3 (state) on."""
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def children_of(pid):
+    kids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if int(proc_stat(int(name))[1]) == pid:  # field 4, the parent
+                    kids.append(int(name))
+            except (OSError, IndexError, ValueError):
+                pass
+    return kids
+
+
+def cpu_list(cpus):
+    return ",".join(str(c) for c in cpus)
+
+
 class Server:
     """One server process: started, waited for until it accepts, measured, stopped."""
 
@@ -114,11 +136,17 @@ class Server:
             return ""
 
     def cpu_seconds(self):
-        """utime + stime of the whole process (all its threads; children excluded)."""
-        with open("/proc/%d/stat" % self.proc.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        """utime + stime of the whole process (all its threads) and of its running children
+        (nginx's workers, when it has a master)."""
+        total = 0
+        for pid in [self.proc.pid] + children_of(self.proc.pid):
+            try:
+                fields = proc_stat(pid)
+            except OSError:
+                continue  # a child that has just gone
+            # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+            total += int(fields[11]) + int(fields[12])
+        return total / CLK_TCK
 
     def rss_kib(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
@@ -186,9 +214,9 @@ def run_client(argv, timeout):
 # ---- the contenders ---------------------------------------------------------------------------
 
 NGINX_CONF = """\
-worker_processes 1;
+worker_processes {workers};
 daemon off;
-master_process off;
+master_process {master};
 pid {tmp}/nginx.pid;
 error_log {tmp}/nginx-error.log warn;
 events {{ worker_connections 16384; }}
@@ -207,7 +235,7 @@ http {{
     types {{ application/octet-stream bin; }}
     default_type text/plain;
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{reuseport};
         root {www};
         location = / {{ return 200 "hello, world!\\n"; }}
     }}
@@ -233,15 +261,15 @@ class Env:
     def lib(self, name):
         return os.path.join(self.bin, name)
 
-    def server(self, kind, threads=None):
-        """A Server (not started) of the given kind on a free port."""
+    def server(self, kind, threads=None, extra=(), cpus=None, workers=1):
+        """A Server (not started) of the given kind on a free port; with cpus, pinned to them."""
         port = free_port()
         t = str(self.args.threads if threads is None else threads)
         # The library's programs log through chapter 14's asynchronous back end into a file, so
         # that no log line costs a system call on an IO thread.
         logfile = ["--log-file", os.path.join(self.tmp, "%s-%d" % (kind, port))]
         if kind == "http_hello":
-            argv = [self.lib("http_hello"), "--port", str(port), "--threads", t] + logfile
+            argv = [self.lib("http_hello"), "--port", str(port), "--threads", t] + list(extra) + logfile
         elif kind == "httpd":
             argv = [self.lib("httpd"), "--port", str(port), "--threads", t, "--root", self.www] + logfile
         elif kind == "pingpong_server":
@@ -255,11 +283,17 @@ class Env:
         elif kind == "nginx":
             conf = os.path.join(self.tmp, "nginx-%d.conf" % port)
             with open(conf, "w") as f:
-                f.write(NGINX_CONF.format(tmp=self.tmp, port=port, www=self.www))
+                # One worker with no master, as in scenarios 1-5; more (the scaling run) need the
+                # master, which starts them, each with a listening socket of its own.
+                f.write(NGINX_CONF.format(tmp=self.tmp, port=port, www=self.www, workers=workers,
+                                          master="on" if workers > 1 else "off",
+                                          reuseport=" reuseport" if workers > 1 else ""))
             argv = [self.args.nginx, "-p", self.tmp, "-e", os.path.join(self.tmp, "nginx-error.log"),
                     "-c", conf]
         else:
             raise ValueError(kind)
+        if cpus:
+            argv = [self.args.taskset, "-c", cpu_list(cpus)] + argv
         return Server(kind, argv, port, self.tmp, nofile=20000)
 
 
@@ -272,8 +306,10 @@ def parse_size(text):
     return float(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[m.group(2)]
 
 
-def wrk_run(env, server, path, duration, close=False, headers=()):
-    argv = [env.args.wrk, "-t1", "-c100", "-d%ds" % duration, "--timeout", "5s"]
+def wrk_run(env, server, path, duration, close=False, headers=(), threads=1, cpus=None):
+    argv = [env.args.wrk, "-t%d" % threads, "-c100", "-d%ds" % duration, "--timeout", "5s"]
+    if cpus:
+        argv = [env.args.taskset, "-c", cpu_list(cpus)] + argv
     if close:
         argv += ["-H", "Connection: close"]
     for h in headers:
@@ -463,11 +499,47 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
-def run_all(args, env):
+# The scaling run: (label, server kind, extra arguments of http_hello), and the two shapes.
+SCALE_CONTENDERS = [("main/sub Reactor", "http_hello", ()),
+                    ("SO_REUSEPORT per loop", "http_hello", ("--listen-per-loop",)),
+                    ("nginx", "nginx", ())]
+SCALE_SHAPES = [("keep-alive", False), ("short connections", True)]
+
+
+def scale_plan(args):
+    """(loop counts, server cores, client cores) of the scaling run, or None to skip it. The
+    first half of the cores this process may use go to the server, the rest to wrk, so the
+    two never share one; the server runs with N loops pinned to its first N cores."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.scale == 0 or len(cpus) < 2 or (args.only and "scale" not in args.only):
+        return None
+    server, client = cpus[:len(cpus) // 2], cpus[len(cpus) // 2:]
+    top = len(server) if args.scale is None else min(args.scale, len(server))
+    counts = sorted({n for n in (1, 2, 4, 8, 16, 32, 64) if n < top} | {top})
+    return counts, server, client
+
+
+def run_scaling(args, env, plan, scaling):
+    counts, server_cpus, client_cpus = plan
+    for n in counts:
+        for shape, close in SCALE_SHAPES:
+            for label, kind, extra in SCALE_CONTENDERS:
+                srv = env.server(kind, threads=n, extra=extra, cpus=server_cpus[:n], workers=n)
+                try:
+                    with srv:
+                        res = wrk_run(env, srv, "/", args.duration, close,
+                                      threads=len(client_cpus), cpus=client_cpus)
+                except RuntimeError as e:
+                    log("   scale %d %s %s: %s" % (n, shape, label, e))
+                    continue
+                scaling.setdefault((n, shape, label), []).append(res)
+                log("   scale %-2d %-17s %-21s %s" % (n, shape, label, brief(res)))
+
+
+def run_all(args, env, plan):
     chosen = [s for s in scenarios(args) if not args.only or s[0] in args.only or s[0][0] in args.only]
     raw = {sid: {label: [] for label, _, _ in cont} for sid, _, _, cont in chosen}
     scaling = {}
-    scale_threads = list(range(1, args.scale + 1)) if args.scale > 0 else []
     for r in range(args.rounds):
         log("== round %d of %d" % (r + 1, args.rounds))
         for sid, title, unit, contenders in chosen:
@@ -482,17 +554,8 @@ def run_all(args, env):
                     log("   %s %s: %s" % (sid, label, e))
                 raw[sid][label].append(res)
                 log("   %-3s %-16s %s" % (sid, label, brief(res)))
-        if scale_threads and (not args.only or "scale" in args.only):
-            for t in scale_threads:
-                srv = env.server("http_hello", threads=t)
-                try:
-                    with srv:
-                        res = wrk_run(env, srv, "/", args.duration)
-                except RuntimeError as e:
-                    log("   scaling --threads %d: %s" % (t, e))
-                    continue
-                scaling.setdefault(t, []).append(res)
-                log("   scaling http_hello --threads %d: %s" % (t, brief(res)))
+        if plan:
+            run_scaling(args, env, plan, scaling)
     return chosen, raw, scaling
 
 
@@ -558,10 +621,26 @@ def summarise(chosen, raw, scaling):
                         "limit": MEMORY_LIMIT_KIB, "direction": "le", "ratio": v,
                         "met": None if v is None else v <= MEMORY_LIMIT_KIB})
     scale = {}
-    for t, runs in sorted(scaling.items()):
-        scale[t] = {"rps": median([x["rps"] for x in runs]),
-                    "cpu_us_per_req": median([x["cpu_us_per_req"] for x in runs])}
+    for key, runs in sorted(scaling.items()):
+        scale[key] = {"rps": median([x["rps"] for x in runs]),
+                      "cpu_us_per_req": median([x["cpu_us_per_req"] for x in runs])}
     return summary, targets, scale
+
+
+def scale_rows(scale):
+    """Per shape, the rows (loops, [req/s, CPU per request] of each contender in order)."""
+    tables = {}
+    for shape, _ in SCALE_SHAPES:
+        rows = []
+        for n in sorted({k[0] for k in scale if k[1] == shape}):
+            cells = []
+            for label, _, _ in SCALE_CONTENDERS:
+                s = scale.get((n, shape, label), {})
+                cells += [fmt(s.get("rps"), 0), fmt(s.get("cpu_us_per_req"))]
+            rows.append((n, cells))
+        if rows:
+            tables[shape] = rows
+    return tables
 
 
 # ---- reports ----------------------------------------------------------------------------------
@@ -636,11 +715,12 @@ def print_tables(summary, targets, scale):
     print("targets (median of per-round ratios):")
     for t in targets:
         print("  %-3s %-55s %-10s %s" % (t["scenario"], t["target"], target_text(t), verdict(t)))
-    if scale:
+    for shape, rows in scale_rows(scale).items():
         print()
-        print("scaling: http_hello keep-alive, wrk -t1 -c100")
-        for th, s in scale.items():
-            print("  --threads %-3d %12s req/s  %s us CPU/req" % (th, fmt(s["rps"], 0), fmt(s["cpu_us_per_req"])))
+        print("scaling, %s: loops, then req/s and us CPU/req of %s" % (
+            shape, ", ".join(label for label, _, _ in SCALE_CONTENDERS)))
+        for n, cells in rows:
+            print("  %-3d %s" % (n, "  ".join("%10s" % c for c in cells)))
     print()
 
 
@@ -779,7 +859,7 @@ numbers belong to this run on this machine only: compare the ratios, not numbers
 """
 
 
-def write_markdown(path, args, mach, summary, targets, scale, plots, plot_note, syscalls):
+def write_markdown(path, args, mach, summary, targets, scale, plan, plots, plot_note, syscalls):
     out = []
     w = out.append
     w("# Benchmarks")
@@ -803,7 +883,7 @@ def write_markdown(path, args, mach, summary, targets, scale, plots, plot_note, 
     w("")
     w("Settings: %d round(s), %d s per run, library servers with `--threads %d`%s." % (
         args.rounds, args.duration, args.threads,
-        ", scaling table up to %d IO loops" % args.scale if args.scale else ""))
+        ", scaling run up to %d loops" % plan[0][-1] if plan and scale else ""))
     w("")
     w("## Method")
     w("")
@@ -852,20 +932,35 @@ def write_markdown(path, args, mach, summary, targets, scale, plots, plot_note, 
                                           ", ".join("`%s` %.2f" % (name, n) for n, name in top)))
         w("")
     if scale:
+        counts, server_cpus, client_cpus = plan
         w("## Scaling")
         w("")
-        w("http_hello keep-alive (`wrk -t1 -c100`) with 1 to %d IO loops besides the accepting "
-          "loop, on this %s-core machine shared with the client, so the numbers show the overhead "
-          "of more loops here more than what a larger machine would gain." % (args.scale, mach["cores"]))
+        w("`http_hello` with N loops, pinned to N cores of the first half of the machine "
+          "(`taskset -c %s` for the server, here), against `wrk -t%d -c100` pinned to the other "
+          "half (`taskset -c %s`), so that client and server never share a core: " % (
+              cpu_list(server_cpus[:counts[-1]]), len(client_cpus), cpu_list(client_cpus)))
         w("")
-        w("| IO loops | requests/s | server CPU per request |")
-        w("|---|---|---|")
-        base = summary.get("1", {}).get("contenders", {}).get("http_hello")
-        if base and "rps" in base and args.threads == 0:
-            w("| 0 (scenario 1) | %s | %s us |" % (fmt(base["rps"], 0), fmt(base["cpu_us_per_req"])))
-        for th, s in scale.items():
-            w("| %d | %s | %s us |" % (th, fmt(s["rps"], 0), fmt(s["cpu_us_per_req"])))
+        w("- main/sub Reactor: `--threads N`, an accepting loop and N IO loops that it hands "
+          "connections to;")
+        w("- `SO_REUSEPORT` per loop: `--threads N --listen-per-loop`, N IO loops each listening on "
+          "a socket of its own, accepting and serving without the accepting loop;")
+        w("- nginx: N workers (`worker_processes N`, `listen ... reuseport` from 2 on).")
         w("")
+        w("N = %s on this %s-core machine; the same command runs N = 1, 2, 4 and 8 on a 16-core one. "
+          "CPU per request is all the server's processes and threads; medians of %d rounds." % (
+              ", ".join(str(n) for n in counts), mach["cores"], args.rounds))
+        w("")
+        for shape, rows in scale_rows(scale).items():
+            w("%s (`wrk -t%d -c100`%s):" % (shape.capitalize(), len(client_cpus),
+                                          ", `Connection: close`" if shape != "keep-alive" else ""))
+            w("")
+            w("| N | " + " | ".join("%s req/s | CPU per request" % label
+                                    for label, _, _ in SCALE_CONTENDERS) + " |")
+            w("|---|" + "---|---|" * len(SCALE_CONTENDERS))
+            for n, cells in rows:
+                w("| %d | %s |" % (n, " | ".join(
+                    c + (" us" if i % 2 else "") for i, c in enumerate(cells))))
+            w("")
     w("## Plots")
     w("")
     if plot_note:
@@ -914,9 +1009,9 @@ def main():
     p.add_argument("--threads", type=int, default=0,
                    help="IO loops of the library servers in scenarios 1-5 (default 0: one loop "
                         "does everything, as nginx's single worker and raw_epoll do)")
-    p.add_argument("--scale", type=int, default=os.cpu_count() or 1,
-                   help="scaling table: http_hello keep-alive with 1..N IO loops (default: the "
-                        "number of cores; 0 skips it)")
+    p.add_argument("--scale", type=int, default=None,
+                   help="scaling run: up to N loops on N cores, wrk on the other half of the "
+                        "cores (default: half the cores; 0 skips it)")
     p.add_argument("--quick", action="store_true", help="one round of 2 s runs (a smoke test)")
     p.add_argument("--only", nargs="+", metavar="SCENARIO",
                    help="run only these scenarios (1 2 3 3a 3b 3c 4 4a 4b 5 scale syscalls)")
@@ -928,12 +1023,13 @@ def main():
                    help="the page to write ('' to write none)")
     p.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
     p.add_argument("--wrk", default=shutil.which("wrk") or "wrk")
+    p.add_argument("--taskset", default=shutil.which("taskset") or "taskset")
     p.add_argument("--strace", default=shutil.which("strace"),
                    help="strace, for the system call counts (none: no counts)")
     args = p.parse_args()
     if args.quick:
         args.rounds, args.duration = 1, 2
-    if args.rounds < 1 or args.duration < 1 or args.threads < 0 or args.scale < 0:
+    if args.rounds < 1 or args.duration < 1 or args.threads < 0 or (args.scale or 0) < 0:
         p.error("--rounds and --duration must be >= 1, --threads and --scale >= 0")
     args.build_dir = os.path.abspath(args.build_dir)
     args.install = os.path.abspath(args.install)
@@ -949,11 +1045,12 @@ def main():
     # SIGTERM stops the suite like Ctrl-C does: through the finally below.
     signal.signal(signal.SIGTERM, _interrupt)
     compile_raw(args)
+    plan = scale_plan(args)
     started = time.monotonic()
     tmp = tempfile.mkdtemp(prefix="mymuduo-bench-")
     try:
         env = Env(args, tmp)
-        chosen, raw, scaling = run_all(args, env)
+        chosen, raw, scaling = run_all(args, env, plan)
         syscalls = run_syscalls(args, env) if not args.only or "syscalls" in args.only else {}
     except KeyboardInterrupt:
         log("interrupted: stopping every server started")
@@ -975,8 +1072,8 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     results = {"machine": mach, "settings": {k: v for k, v in vars(args).items()
                                              if k in ("duration", "rounds", "threads", "scale", "connections")},
-               "runs": raw, "scaling_runs": {str(k): v for k, v in scaling.items()},
-               "summary": summary, "scaling": {str(k): v for k, v in scale.items()},
+               "runs": raw, "scaling_runs": {"|".join(map(str, k)): v for k, v in scaling.items()},
+               "summary": summary, "scaling": {"|".join(map(str, k)): v for k, v in scale.items()},
                "targets": targets, "syscalls": syscalls, "wall_seconds": time.monotonic() - started}
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
@@ -989,7 +1086,7 @@ def main():
         else:
             plots, note = {}, "gnuplot was not installed when this page was generated: no plots."
             log("gnuplot not found: no plots")
-        write_markdown(args.docs, args, mach, summary, targets, scale, plots, note, syscalls)
+        write_markdown(args.docs, args, mach, summary, targets, scale, plan, plots, note, syscalls)
         log("wrote %s" % args.docs)
     return 0
 

@@ -81,6 +81,21 @@ class EchoServerTest(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertIn("stopped", err)
 
+    def test_listen_per_loop_echoes_and_stops_with_clients_connected(self):
+        proc, port = start_server("--threads", "2", "--listen-per-loop")
+        conns = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(16)]
+        try:
+            for i, conn in enumerate(conns):
+                conn.sendall(b"ping %d" % i)
+                self.assertEqual(conn.recv(64), b"ping %d" % i)
+            code, err = stop(proc, signal.SIGTERM)
+            self.assertEqual(code, 0, err)
+            for conn in conns:
+                self.assertEqual(conn.recv(1), b"")  # closed by its IO loop on the way out
+        finally:
+            for conn in conns:
+                conn.close()
+
     def test_stops_on_sigint_with_a_client_connected(self):
         proc, port = start_server()
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:

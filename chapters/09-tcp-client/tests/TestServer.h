@@ -33,9 +33,10 @@ class TestServer {
   /// setup runs in the loop thread, before start().
   explicit TestServer(
       const std::function<void(mymuduo::net::TcpServer&)>& setup,
-      const mymuduo::net::InetAddress& listenAddr = mymuduo::net::InetAddress(0, true)) {
+      const mymuduo::net::InetAddress& listenAddr = mymuduo::net::InetAddress(0, true),
+      mymuduo::net::TcpServer::Option option = mymuduo::net::TcpServer::kNoReusePort) {
     runSync([&] {
-      server_ = std::make_unique<mymuduo::net::TcpServer>(loop(), listenAddr, "test");
+      server_ = std::make_unique<mymuduo::net::TcpServer>(loop(), listenAddr, "test", option);
       setup(*server_);
       server_->start();
     });

@@ -1,6 +1,7 @@
 // The smallest HTTP server: every request gets "hello, world!".
-//   http_hello [--port N=8000] [--threads N=0] [--idle-timeout SECONDS=60]
-//              [--drain-timeout SECONDS=10]
+//   http_hello [--port N=8000] [--threads N=0] [--listen-per-loop]
+//              [--idle-timeout SECONDS=60] [--drain-timeout SECONDS=10]
+// With --listen-per-loop each IO thread listens on the port and accepts for itself.
 // Try it: curl -i http://127.0.0.1:8000/        Stop it: Ctrl-C (SIGINT) or SIGTERM, which
 // drain the server: answers under way finish, for at most --drain-timeout; a second one quits.
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "mymuduo/http/HttpServer.h"
 #include "mymuduo/net/EventLoop.h"
 #include "mymuduo/net/InetAddress.h"
+#include "mymuduo/net/TcpServer.h"
 
 using namespace mymuduo;
 using namespace mymuduo::net;
@@ -21,8 +23,8 @@ using namespace mymuduo::http;
 namespace {
 int usage(const char* prog, int status) {
   std::fprintf(status == 0 ? stdout : stderr,
-               "usage: %s [--port N=8000] [--threads N=0] [--idle-timeout SECONDS=60] "
-               "[--drain-timeout SECONDS=10]\n",
+               "usage: %s [--port N=8000] [--threads N=0] [--listen-per-loop] "
+               "[--idle-timeout SECONDS=60] [--drain-timeout SECONDS=10]\n",
                prog);
   return status;
 }
@@ -33,6 +35,7 @@ int main(int argc, char* argv[]) {
   long threads = 0;
   long idleTimeout = 60;
   long drainTimeout = 10;
+  TcpServer::Option option = TcpServer::kNoReusePort;
   for (int i = 1; i < argc; ++i) {
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
     if (std::strcmp(argv[i], "--help") == 0) return usage(argv[0], 0);
@@ -47,13 +50,15 @@ int main(int argc, char* argv[]) {
     } else if (std::strcmp(argv[i], "--drain-timeout") == 0 &&
                example::parseNumber(value, 0, 86400, &drainTimeout)) {
       ++i;
+    } else if (std::strcmp(argv[i], "--listen-per-loop") == 0) {
+      option = TcpServer::kListenPerLoop;
     } else {
       return usage(argv[0], 2);
     }
   }
 
   EventLoop loop;
-  HttpServer server(&loop, InetAddress(static_cast<uint16_t>(port)), "HttpHello");
+  HttpServer server(&loop, InetAddress(static_cast<uint16_t>(port)), "HttpHello", option);
   // Before server.start(): the IO threads inherit the blocked signals.
   example::QuitOnSignals quitOnSignals(
       &loop, [&] { server.drain(static_cast<double>(drainTimeout), [&loop] { loop.quit(); }); });

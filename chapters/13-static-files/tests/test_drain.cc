@@ -75,11 +75,17 @@ HttpServer::HttpCallback hello() {
 
 TEST_CASE("TcpServer::drain refuses new connections at once and is done when the last one closes",
           "[ch12][s2][drain]") {
+  // One loop that accepts and serves, or two IO loops listening each on a socket of its own.
+  const bool perLoop = GENERATE(false, true);
+  INFO((perLoop ? "kListenPerLoop, 2 IO loops" : "no IO threads"));
   TcpServer* server = nullptr;
-  TestServer ts([&](TcpServer& s) {
-    server = &s;
-    s.setMessageCallback(testutil::echo);
-  });
+  TestServer ts(
+      [&](TcpServer& s) {
+        if (perLoop) s.setThreadNum(2);
+        server = &s;
+        s.setMessageCallback(testutil::echo);
+      },
+      InetAddress(0, true), perLoop ? TcpServer::kListenPerLoop : TcpServer::kNoReusePort);
   int fd = testutil::connectTo(ts.port());
   roundTrip(fd);
 
@@ -96,11 +102,17 @@ TEST_CASE("TcpServer::drain refuses new connections at once and is done when the
 }
 
 TEST_CASE("TcpServer::drain force-closes what is still open at its deadline", "[ch12][s2][drain]") {
+  // One loop that accepts and serves, or two IO loops listening each on a socket of its own.
+  const bool perLoop = GENERATE(false, true);
+  INFO((perLoop ? "kListenPerLoop, 2 IO loops" : "no IO threads"));
   TcpServer* server = nullptr;
-  TestServer ts([&](TcpServer& s) {
-    server = &s;
-    s.setMessageCallback(testutil::echo);
-  });
+  TestServer ts(
+      [&](TcpServer& s) {
+        if (perLoop) s.setThreadNum(2);
+        server = &s;
+        s.setMessageCallback(testutil::echo);
+      },
+      InetAddress(0, true), perLoop ? TcpServer::kListenPerLoop : TcpServer::kNoReusePort);
   int fd = testutil::connectTo(ts.port());
   roundTrip(fd);
 
@@ -120,20 +132,27 @@ TEST_CASE("TcpServer::drain force-closes what is still open at its deadline", "[
 
 TEST_CASE("TcpServer::drain called from a connection callback in the acceptor's loop",
           "[ch12][s2][drain]") {
+  // One loop that accepts and serves, or two IO loops listening each on a socket of its own.
+  const bool perLoop = GENERATE(false, true);
+  INFO((perLoop ? "kListenPerLoop, 2 IO loops" : "no IO threads"));
   // With no IO threads the connection callback runs inside the acceptor's read handler: a
   // drain() that destroyed the acceptor there would free it under that handler.
   std::promise<void> donePromise;
   std::future<void> done = donePromise.get_future();
   TcpServer* server = nullptr;
-  TestServer ts([&](TcpServer& s) {
-    server = &s;
-    s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
-      if (conn->connected()) server->drain(20, nullptr, [&] { donePromise.set_value(); });
-    });
-  });
+  TestServer ts(
+      [&](TcpServer& s) {
+        if (perLoop) s.setThreadNum(2);
+        server = &s;
+        s.setConnectionCallback([&](const TcpConnectionPtr& conn) {
+          if (conn->connected()) server->drain(20, nullptr, [&] { donePromise.set_value(); });
+        });
+      },
+      InetAddress(0, true), perLoop ? TcpServer::kListenPerLoop : TcpServer::kNoReusePort);
   int fd = testutil::connectTo(ts.port());
   CHECK(testutil::readUntilEof(fd).empty());
-  CHECK(refused(ts.port()));
+  // Each listening socket closes in its own loop: the other IO loop's may close a moment later.
+  CHECK(testutil::waitFor([&] { return refused(ts.port()); }));
   ::close(fd);
   CHECK(ready(done, seconds(20)));
 }

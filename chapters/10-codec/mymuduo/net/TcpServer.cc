@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <charconv>
+#include <future>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/net/Acceptor.h"
@@ -15,32 +16,45 @@ TcpServer::TcpServer(EventLoop* loop, const InetAddress& listenAddr, std::string
                      Option option)
     : loop_(loop),
       name_(std::move(name)),
-      acceptor_(std::make_unique<Acceptor>(loop, listenAddr, option == kReusePort)),
-      ipPort_(acceptor_->listenAddress().toIpPort()),
+      option_(option),
+      listeners_([&] {
+        std::vector<std::unique_ptr<Listener>> listeners;
+        listeners.push_back(std::make_unique<Listener>(Listener{
+            loop, std::make_unique<Acceptor>(loop, listenAddr, option != kNoReusePort), {}}));
+        return listeners;
+      }()),
+      listenAddr_(listeners_[0]->acceptor->listenAddress()),
+      ipPort_(listenAddr_.toIpPort()),
       connectionCallback_(defaultConnectionCallback),
       messageCallback_(defaultMessageCallback),
-      threadPool_(std::make_unique<EventLoopThreadPool>(loop, name_)) {
-  acceptor_->setNewConnectionCallback(
-      [this](int sockfd, const InetAddress& peerAddr) { newConnection(sockfd, peerAddr); });
-}
+      threadPool_(std::make_unique<EventLoopThreadPool>(loop, name_)) {}
 
 TcpServer::~TcpServer() {
   loop_->assertInLoopThread();
   LOG_TRACE << "TcpServer::~TcpServer [" << name_ << "] destructing";
-  for (auto& item : connections_) {
-    TcpConnectionPtr conn(item.second);
-    item.second.reset();
-    // In the connection's own loop, like everything it does. With no IO threads that is our
-    // loop, and the connection is torn down right here.
-    conn->getLoop()->runInLoop([conn] { conn->connectDestroyed(); });
+  for (const auto& owned : listeners_) {
+    Listener* listener = owned.get();
+    // In the listener's loop, which owns its acceptor and its map: at once for the server's
+    // loop, queued for an IO loop, which runs it before the join below lets its thread end.
+    listener->loop->runInLoop([listener] {
+      listener->acceptor.reset();
+      ConnectionMap connections;
+      connections.swap(listener->connections);
+      for (auto& item : connections) {
+        TcpConnectionPtr conn(std::move(item.second));
+        // In the connection's own loop, like everything it does. When that is the loop we
+        // are in (no IO threads, or kListenPerLoop), it is torn down right here.
+        conn->getLoop()->runInLoop([conn] { conn->connectDestroyed(); });
+      }
+    });
   }
   // Join the IO threads now, while every member is still intact: a connection closing in an
   // IO loop at this moment still calls removeConnection() on us. Each loop runs the tasks
-  // queued to it (the connectDestroyed() above among them) before its loop() returns.
+  // queued to it (the ones above among them) before its loop() returns.
   threadPool_.reset();
 }
 
-InetAddress TcpServer::listenAddress() const { return acceptor_->listenAddress(); }
+InetAddress TcpServer::listenAddress() const { return listenAddr_; }
 
 void TcpServer::setThreadNum(int numThreads) {
   assert(numThreads >= 0);
@@ -53,57 +67,93 @@ void TcpServer::start() {
       if (alive.expired()) return;  // destroyed before this hop ran
       // The IO loops exist before the first connection can be accepted.
       threadPool_->start(threadInitCallback_);
-      assert(!acceptor_->listening());
-      acceptor_->listen();
+      std::vector<EventLoop*> ioLoops = threadPool_->getAllLoops();
+      if (option_ == kListenPerLoop && ioLoops[0] != loop_) {
+        // Each IO loop listens in its own thread. Wait for them all: as with one acceptor, a
+        // client may connect as soon as start() has run, and a port with no socket listening
+        // yet would refuse it.
+        std::vector<std::future<void>> listening;
+        listening.reserve(ioLoops.size());
+        for (EventLoop* ioLoop : ioLoops) listening.push_back(listenIn(ioLoop));
+        for (auto& f : listening) f.wait();
+      } else {
+        listenIn(loop_);  // listeners_[0], the socket the constructor bound
+      }
     });
   }
 }
 
-void TcpServer::newConnection(int sockfd, const InetAddress& peerAddr) {
+std::future<void> TcpServer::listenIn(EventLoop* ioLoop) {
   loop_->assertInLoopThread();
-  EventLoop* ioLoop = threadPool_->getNextLoop();
+  if (ioLoop != loop_) {
+    // Bound here, so that a port taken meanwhile aborts now and not in an IO thread; the
+    // same port as listeners_[0], which SO_REUSEPORT on both allows.
+    listeners_.push_back(std::make_unique<Listener>(
+        Listener{ioLoop, std::make_unique<Acceptor>(ioLoop, listenAddr_, true), {}}));
+  }
+  Listener* listener = listeners_.back().get();
+  listener->acceptor->setNewConnectionCallback(
+      [this, listener](int sockfd, const InetAddress& peerAddr) {
+        newConnection(listener, sockfd, peerAddr);
+      });
+  auto listening = std::make_shared<std::promise<void>>();
+  ioLoop->runInLoop([listener, listening] {
+    listener->acceptor->listen();
+    listening->set_value();
+  });
+  return listening->get_future();
+}
+
+void TcpServer::newConnection(Listener* listener, int sockfd, const InetAddress& peerAddr) {
+  listener->loop->assertInLoopThread();
+  // The main loop hands the connection to the next IO loop; an IO loop that accepted it
+  // keeps it.
+  EventLoop* ioLoop = listener->loop == loop_ ? threadPool_->getNextLoop() : listener->loop;
   // "<name>-<ip:port>#<id>" in one allocation, on every accept: `a + "-" + b + ...` grows a
   // temporary part by part and may reallocate it at several of the steps.
   char id[24];  // any uint64_t in decimal
-  char* idEnd = std::to_chars(id, id + sizeof id, nextConnId_++).ptr;
+  char* idEnd =
+      std::to_chars(id, id + sizeof id, nextConnId_.fetch_add(1, std::memory_order_relaxed)).ptr;
   std::string connName;
   connName.reserve(name_.size() + ipPort().size() + 2 + static_cast<size_t>(idEnd - id));
   connName.append(name_).append(1, '-').append(ipPort()).append(1, '#').append(id, idEnd);
   LOG_INFO << "TcpServer::newConnection [" << name_ << "] - new connection [" << connName
            << "] from " << peerAddr.toIpPort();
   auto conn = std::make_shared<TcpConnection>(ioLoop, connName, sockfd, peerAddr);
-  connections_[connName] = conn;
+  listener->connections[connName] = conn;
   conn->setConnectionCallback(connectionCallback_);
   conn->setMessageCallback(messageCallback_);
   conn->setWriteCompleteCallback(writeCompleteCallback_);
-  conn->setCloseCallback([this](const TcpConnectionPtr& c) { removeConnection(c); });
+  conn->setCloseCallback(
+      [this, listener](const TcpConnectionPtr& c) { removeConnection(listener, c); });
   // Everything above happens before this task runs: the queue's lock orders it.
   ioLoop->runInLoop([conn] { conn->connectEstablished(); });
 }
 
-void TcpServer::removeConnection(const TcpConnectionPtr& conn) {
-  // In the connection's IO loop: connections_ belongs to our loop, so hop there. The IO
-  // threads are joined before ~TcpServer returns, so `this` is still alive here; but the
-  // hop may run after it, hence the weak_ptr.
-  loop_->runInLoop([this, alive = std::weak_ptr<bool>(alive_), conn] {
+void TcpServer::removeConnection(Listener* listener, const TcpConnectionPtr& conn) {
+  // In the connection's IO loop: the map belongs to the listener's loop, so hop there (with
+  // kListenPerLoop that is this loop, and it runs at once). The IO threads are joined before
+  // ~TcpServer returns, so `this` is still alive here; but a hop to the main loop may run
+  // after it, hence the weak_ptr.
+  listener->loop->runInLoop([this, alive = std::weak_ptr<bool>(alive_), listener, conn] {
     if (alive.expired()) {
       return;  // ~TcpServer has queued connectDestroyed() for it already
     }
-    removeConnectionInLoop(conn);
+    removeConnectionInLoop(listener, conn);
   });
 }
 
-void TcpServer::removeConnectionInLoop(const TcpConnectionPtr& conn) {
-  loop_->assertInLoopThread();
+void TcpServer::removeConnectionInLoop(Listener* listener, const TcpConnectionPtr& conn) {
+  listener->loop->assertInLoopThread();
   LOG_INFO << "TcpServer::removeConnectionInLoop [" << name_ << "] - connection " << conn->name();
-  size_t n = connections_.erase(conn->name());
+  size_t n = listener->connections.erase(conn->name());
   assert(n == 1);
   (void)n;
   // Back to the connection's loop: the channel is removed from its poller there. Queued, not
-  // run: with no IO threads we are inside the connection's own event handling; with IO
-  // threads it must wait for the IO loop anyway. From here only tasks hold the connection:
-  // this one and, until its batch ends, the one running us. ~TcpConnection runs in the thread
-  // of whichever goes last, in any case after connectDestroyed().
+  // run: with no IO threads, or with kListenPerLoop, we are inside the connection's own event
+  // handling; with a hop to the main loop it must wait for the IO loop anyway. From here only tasks
+  // hold the connection: this one and, until its batch ends, the one running us. ~TcpConnection
+  // runs in the thread of whichever goes last, in any case after connectDestroyed().
   conn->getLoop()->queueInLoop([conn] { conn->connectDestroyed(); });
 }
 

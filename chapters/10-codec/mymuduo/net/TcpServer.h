@@ -3,9 +3,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "mymuduo/base/noncopyable.h"
 #include "mymuduo/net/Callbacks.h"
@@ -19,12 +21,18 @@ class Acceptor;
 class EventLoop;
 class EventLoopThreadPool;
 
-/// A TCP server: accepts connections in its own loop and hands each one to an IO loop.
+/// A TCP server: accepts connections and serves each one in an IO loop.
 ///
-/// Owns its Acceptor, its EventLoopThreadPool (the IO threads) and a TcpConnectionPtr for
-/// every open connection; does not own its loop, which must outlive it. The server's loop
-/// (the main Reactor) accepts; each connection lives in the IO loop getNextLoop() gave it (a
-/// sub Reactor), or in the server's loop when there are no IO threads.
+/// Owns its Acceptors, its EventLoopThreadPool (the IO threads) and a TcpConnectionPtr for
+/// every open connection; does not own its loop, which must outlive it. Two ways to use the
+/// IO loops (the Option):
+/// - kNoReusePort, kReusePort: the server's loop (the main Reactor) accepts, and each
+///   connection lives in the IO loop getNextLoop() gave it (a sub Reactor), or in the
+///   server's loop when there are no IO threads; kReusePort sets SO_REUSEPORT, so that other
+///   processes may listen on the same port;
+/// - kListenPerLoop: every IO loop listens on a socket of its own, all on one port with
+///   SO_REUSEPORT, and the kernel spreads the new connections over them; a connection is
+///   accepted, served and removed in one loop, which never hands it to another.
 /// Thread rules:
 /// - every callback of a connection (connection, message, write complete, high-water mark,
 ///   half-close) runs in that connection's IO loop thread, never in two threads at once;
@@ -39,7 +47,7 @@ class EventLoopThreadPool;
 ///   runs again.
 class TcpServer : noncopyable {
  public:
-  enum Option { kNoReusePort, kReusePort };
+  enum Option { kNoReusePort, kReusePort, kListenPerLoop };
   /// Runs in each IO thread with its loop, before that loop starts.
   using ThreadInitCallback = std::function<void(EventLoop*)>;
 
@@ -58,8 +66,9 @@ class TcpServer : noncopyable {
   void setThreadNum(int numThreads);
   void setThreadInitCallback(ThreadInitCallback cb) { threadInitCallback_ = std::move(cb); }
 
-  /// Starts the IO threads, then listens, in the server's loop. Safe from any thread; calls
-  /// after the first do nothing.
+  /// Starts the IO threads, then listens, in the server's loop (with kListenPerLoop, in every
+  /// IO loop, and waits until each one does). Safe from any thread; calls after the first do
+  /// nothing.
   void start();
 
   /// Set these before start(); they are copied into every new connection.
@@ -70,17 +79,30 @@ class TcpServer : noncopyable {
   }
 
  private:
-  void newConnection(int sockfd, const InetAddress& peerAddr);
-  void removeConnection(const TcpConnectionPtr& conn);  // in the connection's IO loop
-  void removeConnectionInLoop(const TcpConnectionPtr& conn);
-
   using ConnectionMap = std::map<std::string, TcpConnectionPtr>;
+  /// A listening socket and the connections accepted on it, in the map until they close.
+  /// The acceptor and the map are touched in `loop`'s thread only.
+  struct Listener {
+    EventLoop* loop;
+    std::unique_ptr<Acceptor> acceptor;
+    ConnectionMap connections;
+  };
 
-  EventLoop* loop_;  // the acceptor loop, the main Reactor
+  std::future<void> listenIn(EventLoop* ioLoop);  // ready once ioLoop listens
+  void newConnection(Listener* listener, int sockfd, const InetAddress& peerAddr);
+  void removeConnection(Listener* listener, const TcpConnectionPtr& conn);
+  void removeConnectionInLoop(Listener* listener, const TcpConnectionPtr& conn);
+
+  EventLoop* loop_;  // the main Reactor
   const std::string name_;
-  std::unique_ptr<Acceptor> acceptor_;
-  // The bound address, read once from acceptor_ (so declared after it): it names every
+  const Option option_;
+  // [0] is the server's loop's, bound in the constructor; with kListenPerLoop and IO threads
+  // it only holds the port, and start() adds one per IO loop. The vector itself is touched in
+  // the server's loop thread only, the Listeners as their comment says.
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  // The bound address, read once from listeners_[0] (so declared after it): it names every
   // connection.
+  const InetAddress listenAddr_;
   const std::string ipPort_;
   ConnectionCallback connectionCallback_;
   MessageCallback messageCallback_;
@@ -92,8 +114,7 @@ class TcpServer : noncopyable {
   // it expired and leaves the server alone.
   const std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::atomic<bool> started_{false};
-  uint64_t nextConnId_ = 1;    // loop thread only; 64 bits never wrap in practice
-  ConnectionMap connections_;  // loop thread only
+  std::atomic<uint64_t> nextConnId_{1};  // 64 bits never wrap in practice
 };
 
 }  // namespace net
