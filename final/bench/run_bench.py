@@ -937,7 +937,7 @@ def write_markdown(path, args, mach, summary, targets, scale, plan, plots, plot_
         w("")
         w("`http_hello` with N loops, pinned to N cores of the first half of the machine "
           "(`taskset -c %s` for the server, here), against `wrk -t%d -c100` pinned to the other "
-          "half (`taskset -c %s`), so that client and server never share a core: " % (
+          "half (`taskset -c %s`), so that client and server never share a core:" % (
               cpu_list(server_cpus[:counts[-1]]), len(client_cpus), cpu_list(client_cpus)))
         w("")
         w("- main/sub Reactor: `--threads N`, an accepting loop and N IO loops that it hands "
