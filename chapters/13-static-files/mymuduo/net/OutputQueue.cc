@@ -49,7 +49,7 @@ OutputQueue::WriteResult OutputQueue::write(int sockfd) {
   if (files_.empty()) return kDone;
   WriteResult result = writeFileChunk(sockfd, &files_.front());
   if (result != kMore) return result;
-  if (files_.front().count == 0) files_.pop_front();
+  if (files_.front().count == 0) files_.erase(files_.begin());
   return empty() ? kDone : kMore;
 }
 
