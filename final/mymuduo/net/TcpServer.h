@@ -86,8 +86,8 @@ class TcpServer : noncopyable {
     writeCompleteCallback_ = std::move(cb);
   }
 
-  /// A graceful stop. In the server's loop: closes the listening sockets at once (a new
-  /// connection is refused), then calls `onDrain` for each open connection in its IO loop, the
+  /// A graceful stop. Closes each listening socket in its loop (a new connection is refused
+  /// from then on), then calls `onDrain` for each open connection in its IO loop, the
   /// cue to finish what it is doing and close (a null `onDrain`: shutdown() after the output
   /// queued). Connections still open `timeoutSeconds` later are force-closed. `done` runs in the
   /// server's loop once no connection is left. Safe from any thread; calls after the first do
