@@ -120,7 +120,8 @@ def main():
     parser.add_argument("--server", required=True, help="an http_hello binary")
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=6000)
-    parser.add_argument("--annotate", help="write callgrind_annotate's reports to PREFIX.*.txt")
+    parser.add_argument("--annotate", help="write callgrind_annotate's reports to PREFIX.*.txt "
+                        "(inclusive) and PREFIX.*.self.txt (each function's own)")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("instructions.py: valgrind is not installed (tools/install-deps bench)")
@@ -134,9 +135,10 @@ def main():
             fields = request.count(b"\r\n") - 2
             print("| %s | %d | %.0f |" % (tag, fields, per), flush=True)
             if args.annotate:
-                with open("%s.%s.txt" % (args.annotate, tag), "w") as f:
-                    subprocess.run(["callgrind_annotate", "--inclusive=yes", out], stdout=f,
-                                   check=True)
+                for kind, flag in (("", "yes"), (".self", "no")):
+                    with open("%s.%s%s.txt" % (args.annotate, tag, kind), "w") as f:
+                        subprocess.run(["callgrind_annotate", "--inclusive=" + flag, out],
+                                       stdout=f, check=True)
 
 
 if __name__ == "__main__":

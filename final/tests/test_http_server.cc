@@ -48,6 +48,7 @@
 #include "mymuduo/http/HttpResponder.h"
 #include "mymuduo/http/HttpResponse.h"
 #include "mymuduo/http/HttpServer.h"
+#include "mymuduo/net/Buffer.h"
 #include "mymuduo/net/EventLoop.h"
 #include "mymuduo/net/InetAddress.h"
 
@@ -171,6 +172,21 @@ TEST_CASE("every response has a Date (IMF-fixdate) and a Content-Length",
   CHECK(missing.statusLine == "HTTP/1.1 404 Not Found");
   CHECK(std::regex_match(missing.header("Date"), imfFixdate));
   CHECK(missing.header("Content-Length") == "0");
+
+  // A Date the callback set, in any case, is the only one; the rest is written around it.
+  HttpResponse own(false);
+  own.setStatusCode(HttpResponse::k200Ok);
+  own.addHeader("date", "Sun, 06 Nov 1994 08:49:37 GMT");
+  own.setBody("hi");
+  mymuduo::net::Buffer wire;
+  own.appendToBuffer(&wire);
+  const std::string bytes = wire.retrieveAllAsString();
+  CHECK(bytes.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(bytes.find("\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n") != std::string::npos);
+  CHECK(bytes.find("ate: ") == bytes.rfind("ate: "));  // one Date line, whatever its case
+  const std::string tail = "\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nhi";
+  CHECK(bytes.size() > tail.size());
+  CHECK(bytes.compare(bytes.size() - tail.size(), tail.size(), tail) == 0);
 }
 
 TEST_CASE("a 204 response has no Content-Length and no body", "[ch12][s2][httpserver]") {

@@ -205,20 +205,27 @@ void EventLoop::handleRead() {
 }
 
 bool EventLoop::doPendingFunctors() {
-  std::vector<Functor> functors;
   callingPendingFunctors_ = true;
   {
     // Swap under the lock, run outside it: the critical section stays tiny, and a functor
     // may call queueInLoop() without deadlocking.
     std::lock_guard<std::mutex> lock(mutex_);
-    functors.swap(pendingFunctors_);
+    callingFunctors_.swap(pendingFunctors_);
     wakeupPending_ = false;  // a functor queued from now on needs a wakeup of its own
   }
-  for (const Functor& functor : functors) {
+  for (const Functor& functor : callingFunctors_) {
     invokeCallback("EventLoop: a queued functor", functor);
   }
   callingPendingFunctors_ = false;
-  return !functors.empty();
+  const bool ran = !callingFunctors_.empty();
+  // The two vectors take turns, and clear() keeps the storage: a usual batch allocates
+  // nothing. The storage of a burst is given back.
+  if (callingFunctors_.capacity() > kMaxKeptFunctors) {
+    std::vector<Functor>().swap(callingFunctors_);
+  } else {
+    callingFunctors_.clear();
+  }
+  return ran;
 }
 
 void logCallbackException(const char* what) {

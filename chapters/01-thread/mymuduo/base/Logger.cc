@@ -88,16 +88,6 @@ const char* strerror_tl(int savedErrno) {
   return ::strerror_r(savedErrno, buf, sizeof buf);  // the GNU version returns the text
 }
 
-LogStream& LogStream::append(const char* data, size_t len) {
-  size_t room = limit_ - len_;
-  if (len > room) len = room;  // too long for the line: keep what fits
-  if (len > 0) {               // an empty string_view may have a null data(): no memcpy
-    std::memcpy(buf_ + len_, data, len);
-    len_ += len;
-  }
-  return *this;
-}
-
 LogStream& LogStream::operator<<(short v) { return appendInteger(*this, v); }
 LogStream& LogStream::operator<<(unsigned short v) { return appendInteger(*this, v); }
 LogStream& LogStream::operator<<(int v) { return appendInteger(*this, v); }
@@ -119,10 +109,6 @@ LogStream& LogStream::operator<<(const void* p) {
   char buf[24] = {'0', 'x'};
   char* end = std::to_chars(buf + 2, buf + sizeof buf, reinterpret_cast<uintptr_t>(p), 16).ptr;
   return append(buf, static_cast<size_t>(end - buf));
-}
-
-LogStream& LogStream::operator<<(const char* s) {
-  return s != nullptr ? append(s, std::strlen(s)) : append("(null)", 6);
 }
 
 Logger::Logger(const char* file, int line, LogLevel level, bool withErrno)

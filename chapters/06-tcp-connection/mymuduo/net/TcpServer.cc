@@ -59,7 +59,7 @@ void TcpServer::newConnection(int sockfd, const InetAddress& peerAddr) {
   LOG_INFO << "TcpServer::newConnection [" << name_ << "] - new connection [" << connName
            << "] from " << peerAddr.toIpPort();
   auto conn = std::make_shared<TcpConnection>(loop_, connName, sockfd, peerAddr);
-  connections_[connName] = conn;
+  connections_[std::move(connName)] = conn;
   conn->setConnectionCallback(connectionCallback_);
   conn->setMessageCallback(messageCallback_);
   conn->setCloseCallback([this](const TcpConnectionPtr& c) { removeConnection(c); });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -37,12 +38,23 @@ class LogStream : noncopyable {
   LogStream& operator<<(float v) { return *this << static_cast<double>(v); }
   LogStream& operator<<(double v);
   LogStream& operator<<(const void* p);
-  LogStream& operator<<(const char* s);  // nullptr prints "(null)"
+  LogStream& operator<<(const char* s) {  // nullptr prints "(null)"
+    return s != nullptr ? append(s, std::strlen(s)) : append("(null)", 6);
+  }
   LogStream& operator<<(std::string_view s) { return append(s.data(), s.size()); }
   LogStream& operator<<(const std::string& s) { return append(s.data(), s.size()); }
 
-  /// Appends what fits below the limit and drops the rest.
-  LogStream& append(const char* data, size_t len);
+  /// Appends what fits below the limit and drops the rest. Inline, as the operators above: a
+  /// literal's length is then known when compiling, and its copy is a few moves, not a call.
+  LogStream& append(const char* data, size_t len) {
+    const size_t room = limit_ - len_;
+    if (len > room) len = room;  // too long for the line: keep what fits
+    if (len > 0) {               // an empty string_view may have a null data(): no memcpy
+      std::memcpy(buf_ + len_, data, len);
+      len_ += len;
+    }
+    return *this;
+  }
 
   const char* data() const { return buf_; }
   size_t length() const { return len_; }

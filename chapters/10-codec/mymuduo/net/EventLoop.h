@@ -101,6 +101,8 @@ class EventLoop : noncopyable {
 
   // How many batches of functors loop() runs after quit() before it gives up on the rest.
   static constexpr int kMaxExitRounds = 100;
+  // The most functors' worth of storage doPendingFunctors() keeps between batches.
+  static constexpr size_t kMaxKeptFunctors = 1024;
 
   using ChannelList = std::vector<Channel*>;
 
@@ -108,6 +110,7 @@ class EventLoop : noncopyable {
   bool quit_ = false;  // loop thread only: quit() from elsewhere goes through the queue
   bool eventHandling_ = false;
   bool callingPendingFunctors_ = false;
+  std::vector<Functor> callingFunctors_;  // loop thread only: the batch being run
   int64_t iteration_ = 0;
   const int threadId_;
   Timestamp pollReturnTime_;

@@ -120,14 +120,18 @@ void TcpServer::newConnection(Listener* listener, int sockfd, const InetAddress&
   LOG_INFO << "TcpServer::newConnection [" << name_ << "] - new connection [" << connName
            << "] from " << peerAddr.toIpPort();
   auto conn = std::make_shared<TcpConnection>(ioLoop, connName, sockfd, peerAddr);
-  listener->connections[connName] = conn;
+  listener->connections[std::move(connName)] = conn;
   conn->setConnectionCallback(connectionCallback_);
   conn->setMessageCallback(messageCallback_);
   conn->setWriteCompleteCallback(writeCompleteCallback_);
   conn->setCloseCallback(
       [this, listener](const TcpConnectionPtr& c) { removeConnection(listener, c); });
-  // Everything above happens before this task runs: the queue's lock orders it.
-  ioLoop->runInLoop([conn] { conn->connectEstablished(); });
+  if (ioLoop == listener->loop) {
+    conn->connectEstablished();  // at once: a task holding conn would cost an allocation
+  } else {
+    // Everything above happens before the task runs: the queue's lock orders it.
+    ioLoop->queueInLoop([conn] { conn->connectEstablished(); });
+  }
 }
 
 void TcpServer::removeConnection(Listener* listener, const TcpConnectionPtr& conn) {

@@ -79,6 +79,7 @@ class HttpResponse {
   /// string grown in place instead of a vector of pairs of strings, fewer allocations per
   /// response.
   std::string headerLines_;
+  bool hasDate_ = false;  // a Date among headerLines_
   std::string body_;
 };
 

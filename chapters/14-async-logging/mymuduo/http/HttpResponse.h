@@ -102,6 +102,8 @@ class HttpResponse {
   /// string grown in place instead of a vector of pairs of strings, fewer allocations per
   /// response.
   std::string headerLines_;
+  bool hasDate_ = false;  // a Date among headerLines_
+  bool hasServer_ = false;
   std::string body_;
   std::shared_ptr<FileBody> bodyFile_;
 };
