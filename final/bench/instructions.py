@@ -11,9 +11,12 @@ Three shapes: wrk's request (a request line and Host) and a browser's (eight hea
 one keep-alive connection, and wrk's with `Connection: close` on a connection of its own each
 (the short-connection scenario: the count is then per connection).
 With --annotate PREFIX, callgrind_annotate's report of each larger run goes to
-PREFIX.wrk.txt and PREFIX.browser.txt, to see where the instructions go.
+PREFIX.<shape>.txt (inclusive counts) and PREFIX.<shape>.self.txt (each function's own), to see
+where the instructions go. With --nginx PATH instead of --server, the same runs count nginx's
+instructions, configured as the benchmark configures it (one process, `access_log off`).
 
     python3 final/bench/instructions.py --server install/bin/http_hello
+    python3 final/bench/instructions.py --nginx /usr/sbin/nginx
 """
 
 import argparse
@@ -69,12 +72,25 @@ def read_response(sock, pending):
     return rest[length:]
 
 
-def total_instructions(server, request, count, outdir, tag):
+def server_argv(args, port, outdir):
+    """http_hello with one loop, or nginx with one process as run_bench.py configures it."""
+    if args.nginx is None:
+        return [args.server, "--port", str(port), "--threads", "0"]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from run_bench import NGINX_CONF  # noqa: E402 (the benchmark's own configuration)
+    conf = os.path.join(outdir, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(tmp=outdir, port=port, www=outdir, workers=1, master="off",
+                                  reuseport=""))
+    return [args.nginx, "-p", outdir, "-e", os.path.join(outdir, "nginx-error.log"), "-c", conf]
+
+
+def total_instructions(args, request, count, outdir, tag):
     """The Ir total of one callgrind run of the server that answered `count` requests."""
     port = free_port()
     out = os.path.join(outdir, "callgrind.%s.%d" % (tag, count))
-    proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
-                             server, "--port", str(port), "--threads", "0"],
+    proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out]
+                            + server_argv(args, port, outdir),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -117,7 +133,9 @@ def total_instructions(server, request, count, outdir, tag):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--server", required=True, help="an http_hello binary")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--server", help="an http_hello binary")
+    which.add_argument("--nginx", help="an nginx binary, to count its instructions instead")
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=6000)
     parser.add_argument("--annotate", help="write callgrind_annotate's reports to PREFIX.*.txt "
@@ -129,8 +147,8 @@ def main():
         print("| request | header fields | instructions per request (short: per connection) |")
         print("|---|---|---|")
         for tag, request in SHAPES.items():
-            small, _ = total_instructions(args.server, request, args.small, tmp, tag)
-            large, out = total_instructions(args.server, request, args.large, tmp, tag)
+            small, _ = total_instructions(args, request, args.small, tmp, tag)
+            large, out = total_instructions(args, request, args.large, tmp, tag)
             per = (large - small) / (args.large - args.small)
             fields = request.count(b"\r\n") - 2
             print("| %s | %d | %.0f |" % (tag, fields, per), flush=True)

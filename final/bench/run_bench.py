@@ -138,15 +138,21 @@ class Server:
     def cpu_seconds(self):
         """utime + stime of the whole process (all its threads) and of its running children
         (nginx's workers, when it has a master)."""
-        total = 0
+        return sum(self.cpu_split())
+
+    def cpu_split(self):
+        """(utime, stime) in seconds, summed as cpu_seconds() sums them: the time in user space
+        and the time in the kernel on the process's behalf."""
+        user = system = 0
         for pid in [self.proc.pid] + children_of(self.proc.pid):
             try:
                 fields = proc_stat(pid)
             except OSError:
                 continue  # a child that has just gone
             # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-            total += int(fields[11]) + int(fields[12])
-        return total / CLK_TCK
+            user += int(fields[11])
+            system += int(fields[12])
+        return user / CLK_TCK, system / CLK_TCK
 
     def rss_kib(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
@@ -315,9 +321,11 @@ def wrk_run(env, server, path, duration, close=False, headers=(), threads=1, cpu
     for h in headers:
         argv += ["-H", h]
     argv.append("http://127.0.0.1:%d%s" % (server.port, path))
-    cpu0 = server.cpu_seconds()
+    user0, system0 = server.cpu_split()
     out = run_client(argv, timeout=duration + 60)
-    cpu = server.cpu_seconds() - cpu0
+    user1, system1 = server.cpu_split()
+    user = user1 - user0
+    cpu = user + system1 - system0
     m = re.search(r"(\d+) requests in ([\d.]+)(\w+), ([\d.]+\w?B) read", out)
     if not m:
         raise RuntimeError("cannot read wrk's output:\n" + out)
@@ -336,7 +344,8 @@ def wrk_run(env, server, path, duration, close=False, headers=(), threads=1, cpu
     return {
         "requests": requests, "seconds": secs, "rps": requests / secs,
         "mib_s": nbytes / secs / (1 << 20), "cpu_s": cpu,
-        "cpu_us_per_req": cpu / requests * 1e6, "errors": errors,
+        "cpu_us_per_req": cpu / requests * 1e6, "user_us_per_req": user / requests * 1e6,
+        "errors": errors,
     }
 
 
@@ -666,8 +675,10 @@ def table_rows(summary):
             elif "rps" in r:
                 thr = ("%s MiB/s (%s req/s)" % (fmt(r["mib_s"], 1), fmt(r["rps"], 0)) if s["unit"] == "MiB/s"
                        else "%s req/s" % fmt(r["rps"], 0))
-                rows.append((sid, s["title"], label, thr, "%s us/req" % fmt(r["cpu_us_per_req"]),
-                             fmt(r["errors"], 0)))
+                cpu = "%s us/req" % fmt(r["cpu_us_per_req"])
+                if "user_us_per_req" in r:
+                    cpu += " (user %s)" % fmt(r["user_us_per_req"])
+                rows.append((sid, s["title"], label, thr, cpu, fmt(r["errors"], 0)))
             else:
                 rows.append((sid, s["title"], label, "%s MiB/s" % fmt(r["mib_s"], 1),
                              "%s ms/MiB" % fmt(r["cpu_ms_per_mib"]), ""))
@@ -896,7 +907,8 @@ def write_markdown(path, args, mach, summary, targets, scale, plan, plots, plot_
     w("## Results")
     w("")
     w("Medians over the rounds. Server CPU is per request for wrk's scenarios, per MiB echoed "
-      "for pingpong.")
+      "for pingpong; for wrk's, \"user\" is the part of it spent in user space (utime), the "
+      "rest is the kernel's work on the server's behalf (stime).")
     w("")
     w("| scenario | server | throughput | server CPU | wrk errors |")
     w("|---|---|---|---|---|")
