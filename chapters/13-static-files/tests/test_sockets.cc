@@ -17,6 +17,7 @@ TEST_CASE("InetAddress parses dotted decimal and rejects anything else",
   CHECK(InetAddress(8000).toIpPort() == "0.0.0.0:8000");
   CHECK(InetAddress(8000, true).toIpPort() == "127.0.0.1:8000");
   CHECK(InetAddress(65535).port() == 65535);
+  CHECK(InetAddress("255.255.255.255", 65535).toIpPort() == "255.255.255.255:65535");
   // toIp() formats IPv4 by hand: each of the 256 values of an octet, in every position.
   std::string wrong;
   for (int v = 0; v < 256; ++v) {
@@ -45,6 +46,8 @@ TEST_CASE("InetAddress holds an IPv6 address and prints it in brackets with its 
   CHECK(loopback.family() == AF_INET6);
   CHECK(loopback.toIp() == "::1");
   CHECK(loopback.toIpPort() == "[::1]:8000");
+  CHECK(InetAddress("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65535).toIpPort() ==
+        "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
   CHECK(loopback.port() == 8000);
   CHECK(InetAddress("fe80::1:2", 0).toIp() == "fe80::1:2");
   CHECK(InetAddress("0:0:0:0:0:0:0:1", 1).toIp() == "::1");  // printed in its shortest form

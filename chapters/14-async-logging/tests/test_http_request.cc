@@ -23,6 +23,18 @@ TEST_CASE("HttpRequest combines repeated headers in order", "[ch11][s1][http]") 
   CHECK(r.headers()[1] == HttpRequest::Header("X", "1"));
   CHECK(r.headers()[2] == HttpRequest::Header("accept", "b"));
   CHECK(r.headers()[3] == HttpRequest::Header("ACCEPT", "c"));
+  // Names compare so: ASCII letters fold, nothing else does. Every pair of bytes, both orders.
+  auto lower = [](int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; };
+  int wrong = 0;
+  for (int x = 0; x < 256; ++x) {
+    for (int y = 0; y < 256; ++y) {
+      const std::string a(1, static_cast<char>(x));
+      const std::string b(1, static_cast<char>(y));
+      if (mymuduo::http::equalsIgnoreCase(a, b) != (lower(x) == lower(y))) ++wrong;
+    }
+  }
+  CHECK(wrong == 0);
+  CHECK_FALSE(mymuduo::http::equalsIgnoreCase("Host", "Hosts"));
 }
 
 TEST_CASE("HttpRequest header views stay valid in a copy and a move and clear() empties them",

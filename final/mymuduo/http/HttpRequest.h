@@ -13,8 +13,21 @@ namespace mymuduo {
 namespace http {
 
 /// Whether a and b are equal but for ASCII case: field names (RFC 9110 §5.1) and the tokens
-/// of many values compare so. No locale takes part.
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
+/// of many values compare so. No locale takes part. Inline: it runs for every field of every
+/// request, several times, and most calls end at the size check.
+inline bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i];
+    const char y = b[i];
+    if (x == y) continue;
+    // Equal but for case only if both are letters: setting bit 0x20 lowers a capital and
+    // leaves a small letter as it is, and would pair other bytes ('@' and '`') too.
+    const char lower = static_cast<char>(x | 0x20);
+    if (lower != static_cast<char>(y | 0x20) || lower < 'a' || lower > 'z') return false;
+  }
+  return true;
+}
 
 /// One request as HttpContext parsed it, handed to the HttpServer's callback.
 ///

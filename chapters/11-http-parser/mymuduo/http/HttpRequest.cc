@@ -7,9 +7,6 @@ namespace http {
 
 namespace {
 
-// ASCII only: field names are tokens (RFC 9110 §5.1), so no locale may take part.
-char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 // What clear() keeps for the next request: a usual header block and its field count. One
 // request with a large block must not cost its connection that much memory while it idles.
 constexpr size_t kKeptFieldBytes = 2048;
@@ -30,14 +27,6 @@ const MethodName kMethods[] = {
 };
 
 }  // namespace
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
-  }
-  return true;
-}
 
 bool HttpRequest::setMethod(std::string_view method) {
   for (const MethodName& m : kMethods) {
