@@ -49,7 +49,7 @@ namespace {
 char* writeIp(const struct sockaddr* sa, char* p) {
   if (sa->sa_family == AF_INET6) {
     const auto* in6 = reinterpret_cast<const struct sockaddr_in6*>(sa);
-    ::inet_ntop(AF_INET6, &in6->sin6_addr, p, INET6_ADDRSTRLEN);
+    if (::inet_ntop(AF_INET6, &in6->sin6_addr, p, INET6_ADDRSTRLEN) == nullptr) return p;
     return p + std::strlen(p);
   }
   // By hand: glibc's inet_ntop() formats IPv4 through sprintf(), and a server's log names the
