@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "mymuduo/http/HttpDate.h"
+#include "mymuduo/http/HttpRequest.h"
 #include "mymuduo/net/Buffer.h"
 
 namespace mymuduo {
@@ -35,7 +36,7 @@ void HttpResponse::addHeader(std::string_view field, std::string_view value) {
   if (need > headerLines_.capacity()) headerLines_.reserve(std::max<size_t>(need, 128));
   headerLines_.append(field).append(": ").append(value).append("\r\n");
   // Noted once here, so that appendToBuffer() need not search the lines on every response.
-  if (field.size() == 4 && ::strncasecmp(field.data(), "Date", 4) == 0) hasDate_ = true;
+  if (equalsIgnoreCase(field, "Date")) hasDate_ = true;
 }
 
 bool HttpResponse::hasHeader(std::string_view field) const {

@@ -53,8 +53,8 @@ class OutputQueue : noncopyable {
 
   Buffer buffer_;
   // A vector, not a deque: libstdc++'s deque allocates its map and a 512-byte block as soon as
-  // it exists, some 600 bytes for every connection, most of which never sends a file. Few
-  // files are queued at once, so erasing the front costs nothing.
+  // it exists, some 600 bytes for every connection, most of which never sends a file. Erasing
+  // the front moves the ranges behind it, and there are few: HttpServer queues one at a time.
   std::vector<FileRange> files_;
 };
 
