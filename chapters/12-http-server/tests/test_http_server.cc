@@ -150,6 +150,9 @@ TEST_CASE("every response has a Date (IMF-fixdate) and a Content-Length",
   CHECK(bytes.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   CHECK(bytes.find("\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n") != std::string::npos);
   CHECK(bytes.find("ate: ") == bytes.rfind("ate: "));  // one Date line, whatever its case
+  // What the callback added is found in any case.
+  CHECK(own.hasHeader("DATE"));
+  CHECK_FALSE(own.hasHeader("Dat"));
   const std::string tail = "\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nhi";
   CHECK(bytes.size() > tail.size());
   CHECK(bytes.compare(bytes.size() - tail.size(), tail.size(), tail) == 0);
