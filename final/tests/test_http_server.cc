@@ -638,6 +638,34 @@ TEST_CASE("a client that resets during a file body leaves the server serving oth
   CHECK(waitFor([&] { return countOpenFds() == fdsBefore + 2; }));
 }
 
+TEST_CASE("idle connections close in the order their windows started and a later one still does",
+          "[ch12][s2][httpserver]") {
+  HttpTestServer server(Router{}, [](HttpServer& s) { s.setIdleTimeout(0.4); });
+  // first's window restarts after second's began, so it is now behind it in the loop's list.
+  Client first(server.port());
+  Client second(server.port());
+  std::this_thread::sleep_for(milliseconds(200));  // a pace: half a timeout
+  first.send(get("/again"));
+  CHECK(first.read().body == "GET /again");
+  CHECK(second.readEof(std::chrono::seconds(5)));
+  struct pollfd pfd = {first.fd(), POLLIN, 0};
+  CHECK(::poll(&pfd, 1, 0) == 0);  // second's deadline passed, first's not yet
+  CHECK(first.readEof(std::chrono::seconds(5)));
+
+  // The list empties: a client that leaves on its own takes its window with it, and the timer
+  // armed for it stays. A connection made after it must still be closed at its own deadline.
+  {
+    Client leaving(server.port());
+    leaving.send(get("/bye"));
+    CHECK(leaving.read().body == "GET /bye");
+  }
+  std::this_thread::sleep_for(milliseconds(200));
+  Client later(server.port());
+  auto connected = Clock::now();
+  CHECK(later.readEof(std::chrono::seconds(5)));
+  CHECK(Clock::now() - connected >= milliseconds(350));
+}
+
 TEST_CASE("500 concurrent clients are all answered", "[ch12][s2][httpserver]") {
   HttpTestServer server(Router{}, [](HttpServer& s) { s.setThreadNum(2); });
   std::vector<std::unique_ptr<Client>> clients;

@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "mymuduo/base/noncopyable.h"
@@ -15,6 +17,7 @@ namespace http {
 
 class HttpRequest;
 class HttpResponse;
+class IdleList;
 
 /// An HTTP/1.1 server on top of TcpServer: parses each connection's requests with an
 /// HttpContext, calls the user's callback once per request, and writes the responses in order.
@@ -41,6 +44,7 @@ class HttpServer : noncopyable {
 
   HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr, std::string name,
              net::TcpServer::Option option = net::TcpServer::kNoReusePort);
+  ~HttpServer();
 
   net::EventLoop* getLoop() const { return server_.getLoop(); }
   /// Where it listens (with the port the kernel chose when asked for port 0).
@@ -69,11 +73,17 @@ class HttpServer : noncopyable {
 
  private:
   void onConnection(const net::TcpConnectionPtr& conn);
+  IdleList* idleListOf(net::EventLoop* loop);
 
   HttpCallback httpCallback_;
   AsyncHttpCallback asyncHttpCallback_;
   std::chrono::steady_clock::duration idleTimeout_ = std::chrono::seconds(60);  // 0: off
   HttpContext::Limits limits_;
+  // One IdleList per loop that has had a connection, made in that loop at its first (the IO
+  // loops exist only once the server starts them). Before server_, so destroyed after it: the
+  // sessions unlink themselves while ~TcpServer takes their connections down.
+  std::mutex idleListsMutex_;
+  std::map<net::EventLoop*, std::unique_ptr<IdleList>> idleLists_;  // guarded by the mutex
   // Last, so destroyed first: ~TcpServer tears the connections down, and their callbacks
   // (onConnection) run while the members above are still alive.
   net::TcpServer server_;

@@ -19,18 +19,58 @@
 #include "mymuduo/net/TimerId.h"
 
 namespace mymuduo {
+namespace net {
+class EventLoop;
+}  // namespace net
+
 namespace http {
 
 struct AccessLogEntry;
+
+class HttpSession;
+
+/// The sessions of one loop that have an idle deadline, the earliest first, and one timer for
+/// the front. Every session of a server has the same timeout, so a window that starts now ends
+/// after all the others: restarting one moves it to the back, and only the front can be due.
+/// A connection costs a link and an unlink, not a timer of its own (one per connection cost the
+/// loop's TimerQueue four allocations and two map searches).
+///
+/// One per loop of an HttpServer, which owns it; used only in that loop's thread. It does not
+/// own its sessions: each is linked while its window runs and unlinks itself at DOWN.
+class IdleList : noncopyable {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  IdleList(net::EventLoop* loop, Clock::duration timeout) : loop_(loop), timeout_(timeout) {}
+
+  /// Starts `session`'s window now: deadline now + timeout, at the back.
+  void restart(HttpSession* session);
+  /// Unlinks `session`; nothing if it is not linked.
+  void remove(HttpSession* session);
+  /// For a list that goes before its loop: the timer must not fire into it.
+  void cancelTimer();
+
+ private:
+  void onTimer();
+
+  net::EventLoop* const loop_;
+  const Clock::duration timeout_;
+  HttpSession* front_ = nullptr;
+  HttpSession* back_ = nullptr;
+  /// The timer is armed for a time no later than the front's deadline. It stays armed when the
+  /// list empties: a session linked later has a later deadline, and the early firing re-arms.
+  bool armed_ = false;
+  net::TimerId timer_;
+};
 
 /// One connection of an HttpServer: its parser, where it stands between requests and answers,
 /// and its idle deadline. The server keeps it in the TcpConnection's context from UP to DOWN,
 /// and the connection's callbacks find it there (of()).
 ///
 /// Used only in the connection's IO loop (every callback that reaches it runs there), so it
-/// needs no lock. It holds its connection only weakly (the idle timer), never keeps it alive.
-/// The callbacks it calls are the server's, which outlive every session that can still be
-/// called: the server's destructor takes every connection down first.
+/// needs no lock. It holds its connection only weakly (for the idle deadline), never keeps it
+/// alive. The callbacks it calls are the server's, which outlive every session that can still
+/// be called: the server's destructor takes every connection down first.
 class HttpSession : noncopyable {
  public:
   using Clock = std::chrono::steady_clock;
@@ -48,15 +88,17 @@ class HttpSession : noncopyable {
     kClosing,         ///< the last answer is queued and shutdown() called
   };
 
-  /// `callback` and `asyncCallback` are the server's (the second used when set).
+  /// `callback` and `asyncCallback` are the server's (the second used when set); `idleList` is
+  /// its list for this connection's loop, null when there is no idle timeout.
   HttpSession(const HttpCallback* callback, const AsyncHttpCallback* asyncCallback,
               const AccessLogCallback* accessLog, const HttpContext::Limits& limits,
-              Clock::duration idleTimeout);
+              IdleList* idleList);
+  ~HttpSession();
 
   /// The session in conn's context, or nullptr once the connection went down.
   static HttpSession* of(const net::TcpConnectionPtr& conn);
 
-  /// The connection is up: its callbacks, and the idle timer when there is a timeout.
+  /// The connection is up: its callbacks, and its idle window when there is a timeout.
   void start(const net::TcpConnectionPtr& conn);
   /// The connection went down.
   void stop(const net::TcpConnectionPtr& conn);
@@ -73,6 +115,8 @@ class HttpSession : noncopyable {
   Phase phase() const { return phase_; }
 
  private:
+  friend class IdleList;
+
   void onWriteComplete(const net::TcpConnectionPtr& conn);
   void onHalfClose(const net::TcpConnectionPtr& conn);
   /// Answers the complete requests at the front of the input, in order, while the phase stays
@@ -102,7 +146,9 @@ class HttpSession : noncopyable {
   void watchWriteComplete(const net::TcpConnectionPtr& conn);
   /// The start of the window in which the next request must complete, or the output move.
   void restartIdleWindow(net::TcpConnection& conn);
-  void armIdleTimer(const net::TcpConnectionPtr& conn);
+  /// The window ended (IdleList's timer, the session unlinked): restarted if the output moved
+  /// or an answer is awaited, else the connection closes.
+  void onIdleDeadline();
 
   /// An answer is queued: tells the access log, if there is one.
   void logAnswer(const net::TcpConnectionPtr& conn, const HttpRequest* request, int status,
@@ -140,14 +186,16 @@ class HttpSession : noncopyable {
   /// connection does not allocate per answer.
   net::Buffer scratch_;
 
-  /// Idle timeout: one timer per connection. Moving the deadline only writes idleDeadline_; the
-  /// timer, when it fires early, re-arms itself for the deadline then in force.
-  const Clock::duration idleTimeout_;
+  /// Idle timeout: the window's end and the session's links in its loop's IdleList.
+  IdleList* const idleList_;
+  std::weak_ptr<net::TcpConnection> conn_;
   Clock::time_point idleDeadline_;
+  HttpSession* idlePrev_ = nullptr;
+  HttpSession* idleNext_ = nullptr;
+  bool idleLinked_ = false;
   /// The output still to go when the idle window last started: an answer going out slowly is
   /// progress, not idleness.
   size_t pendingOutputSeen_ = 0;
-  net::TimerId idleTimer_;
 };
 
 }  // namespace http

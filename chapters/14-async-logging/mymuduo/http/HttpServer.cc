@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <mutex>
 
 #include "mymuduo/base/Logger.h"
 #include "mymuduo/http/HttpRequest.h"
@@ -86,6 +87,14 @@ HttpServer::HttpServer(net::EventLoop* loop, const net::InetAddress& listenAddr,
       });
 }
 
+HttpServer::~HttpServer() {
+  // The lists of the IO loops go after their loops (~TcpServer joins the IO threads); the
+  // server's loop lives on and must not run the timer of a list that is gone.
+  std::lock_guard<std::mutex> lock(idleListsMutex_);
+  auto it = idleLists_.find(getLoop());
+  if (it != idleLists_.end()) it->second->cancelTimer();
+}
+
 void HttpServer::setIdleTimeout(double seconds) {
   // Checked before the conversion: a double whose nanoseconds do not fit the clock's integer
   // count (1e300, infinity, NaN) is undefined behaviour to convert, and on x86-64 comes out as
@@ -117,14 +126,23 @@ void HttpServer::drain(double timeoutSeconds, std::function<void()> done) {
 
 void HttpServer::onConnection(const TcpConnectionPtr& conn) {
   if (conn->connected()) {
+    IdleList* idleList =
+        idleTimeout_ > Clock::duration::zero() ? idleListOf(conn->getLoop()) : nullptr;
     auto session = std::make_shared<HttpSession>(&httpCallback_, &asyncHttpCallback_,
-                                                 &accessLogCallback_, limits_, idleTimeout_);
+                                                 &accessLogCallback_, limits_, idleList);
     conn->setContext(session);
     session->start(conn);
   } else if (HttpSession* session = HttpSession::of(conn)) {
     session->stop(conn);
     conn->setContext(std::any());  // closes the file of a response cut short
   }
+}
+
+IdleList* HttpServer::idleListOf(net::EventLoop* loop) {
+  std::lock_guard<std::mutex> lock(idleListsMutex_);
+  std::unique_ptr<IdleList>& list = idleLists_[loop];
+  if (!list) list = std::make_unique<IdleList>(loop, idleTimeout_);
+  return list.get();
 }
 
 }  // namespace http

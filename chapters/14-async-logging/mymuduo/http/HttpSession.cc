@@ -106,14 +106,61 @@ bool appendSmallFile(const HttpResponse::FileBody& file, net::Buffer* buf) {
 
 }  // namespace
 
+void IdleList::restart(HttpSession* session) {
+  loop_->assertInLoopThread();
+  session->idleDeadline_ = Clock::now() + timeout_;
+  if (session == back_) return;  // the last one already: no other deadline is later
+  remove(session);
+  session->idlePrev_ = back_;
+  session->idleNext_ = nullptr;
+  session->idleLinked_ = true;
+  (back_ != nullptr ? back_->idleNext_ : front_) = session;
+  back_ = session;
+  if (!armed_) {
+    armed_ = true;
+    timer_ = loop_->runAt(session->idleDeadline_, [this] { onTimer(); });
+  }
+}
+
+void IdleList::remove(HttpSession* session) {
+  if (!session->idleLinked_) return;
+  (session->idlePrev_ != nullptr ? session->idlePrev_->idleNext_ : front_) = session->idleNext_;
+  (session->idleNext_ != nullptr ? session->idleNext_->idlePrev_ : back_) = session->idlePrev_;
+  session->idlePrev_ = session->idleNext_ = nullptr;
+  session->idleLinked_ = false;
+}
+
+void IdleList::cancelTimer() {
+  loop_->cancel(timer_);
+  armed_ = false;
+}
+
+void IdleList::onTimer() {
+  loop_->assertInLoopThread();
+  Clock::time_point now = Clock::now();
+  // Each due session is unlinked before its turn: a window it restarts puts it at the back,
+  // with a deadline after now. armed_ stays true meanwhile, so that restart() arms nothing.
+  while (front_ != nullptr && front_->idleDeadline_ <= now) {
+    HttpSession* session = front_;
+    remove(session);
+    session->onIdleDeadline();
+  }
+  armed_ = front_ != nullptr;
+  if (armed_) timer_ = loop_->runAt(front_->idleDeadline_, [this] { onTimer(); });
+}
+
 HttpSession::HttpSession(const HttpCallback* callback, const AsyncHttpCallback* asyncCallback,
                          const AccessLogCallback* accessLog, const HttpContext::Limits& limits,
-                         Clock::duration idleTimeout)
+                         IdleList* idleList)
     : callback_(callback),
       asyncCallback_(asyncCallback),
       accessLog_(accessLog),
       context_(limits),
-      idleTimeout_(idleTimeout) {}
+      idleList_(idleList) {}
+
+HttpSession::~HttpSession() {
+  if (idleList_ != nullptr) idleList_->remove(this);  // unlinked at DOWN already, normally
+}
 
 HttpSession* HttpSession::of(const TcpConnectionPtr& conn) {
   auto* session = std::any_cast<std::shared_ptr<HttpSession>>(conn->getMutableContext());
@@ -124,41 +171,35 @@ void HttpSession::start(const TcpConnectionPtr& conn) {
   conn->setHalfCloseCallback([](const TcpConnectionPtr& c) {
     if (HttpSession* session = of(c)) session->onHalfClose(c);
   });
-  if (idleTimeout_ > Clock::duration::zero()) {
+  if (idleList_ != nullptr) {
+    conn_ = conn;
     restartIdleWindow(*conn);
-    armIdleTimer(conn);
   }
 }
 
-void HttpSession::stop(const TcpConnectionPtr& conn) { conn->getLoop()->cancel(idleTimer_); }
-
-void HttpSession::restartIdleWindow(net::TcpConnection& conn) {
-  idleDeadline_ = Clock::now() + idleTimeout_;
-  pendingOutputSeen_ = pendingOutput(conn);
+void HttpSession::stop(const TcpConnectionPtr&) {
+  if (idleList_ != nullptr) idleList_->remove(this);
 }
 
-void HttpSession::armIdleTimer(const TcpConnectionPtr& conn) {
-  // The timer holds the connection weakly: it must not keep a closed connection alive.
-  std::weak_ptr<net::TcpConnection> weakConn(conn);
-  idleTimer_ = conn->getLoop()->runAt(idleDeadline_, [weakConn] {
-    TcpConnectionPtr c = weakConn.lock();
-    if (!c) return;
-    HttpSession* session = of(c);
-    if (session == nullptr) return;
-    // Output that moved since the window started is progress, not idleness: a client reading
-    // a large answer slowly, a file or a string draining from the output buffer. Counted
-    // between two looks, as nginx's send_timeout counts between two writes, so a client that
-    // stops reading is still closed. Waiting for a handler's answer is not idleness either.
-    if (pendingOutput(*c) != session->pendingOutputSeen_ || !session->pending_.empty()) {
-      session->restartIdleWindow(*c);
-    }
-    if (Clock::now() < session->idleDeadline_) {
-      session->armIdleTimer(c);  // the deadline moved since we were armed
-    } else {
-      LOG_INFO << "HttpServer: " << c->name() << " idle, closing";
-      c->forceClose();
-    }
-  });
+void HttpSession::restartIdleWindow(net::TcpConnection& conn) {
+  if (idleList_ == nullptr) return;
+  pendingOutputSeen_ = pendingOutput(conn);
+  idleList_->restart(this);
+}
+
+void HttpSession::onIdleDeadline() {
+  TcpConnectionPtr conn = conn_.lock();
+  if (!conn) return;
+  // Output that moved since the window started is progress, not idleness: a client reading a
+  // large answer slowly, a file or a string draining from the output buffer. Counted between
+  // two looks, as nginx's send_timeout counts between two writes, so a client that stops
+  // reading is still closed. Waiting for a handler's answer is not idleness either.
+  if (pendingOutput(*conn) != pendingOutputSeen_ || !pending_.empty()) {
+    restartIdleWindow(*conn);
+  } else {
+    LOG_INFO << "HttpServer: " << conn->name() << " idle, closing";
+    conn->forceClose();
+  }
 }
 
 void HttpSession::onMessage(const TcpConnectionPtr& conn, net::Buffer* buf, Timestamp receiveTime) {
