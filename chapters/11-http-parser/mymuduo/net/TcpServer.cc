@@ -135,11 +135,16 @@ void TcpServer::newConnection(Listener* listener, int sockfd, const InetAddress&
 }
 
 void TcpServer::removeConnection(Listener* listener, const TcpConnectionPtr& conn) {
-  // In the connection's IO loop: the map belongs to the listener's loop, so hop there (with
-  // kListenPerLoop that is this loop, and it runs at once). The IO threads are joined before
-  // ~TcpServer returns, so `this` is still alive here; but a hop to the main loop may run
-  // after it, hence the weak_ptr.
-  listener->loop->runInLoop([this, alive = std::weak_ptr<bool>(alive_), listener, conn] {
+  // In the connection's IO loop: the map belongs to the listener's loop. With kListenPerLoop, or
+  // without IO threads, that is this loop: at once, and no task to wrap (this one is too large
+  // for std::function's inline storage, an allocation per connection).
+  if (listener->loop->isInLoopThread()) {
+    removeConnectionInLoop(listener, conn);
+    return;
+  }
+  // Else hop there. The IO threads are joined before ~TcpServer returns, so `this` is still
+  // alive here; but the hop may run after it, hence the weak_ptr.
+  listener->loop->queueInLoop([this, alive = std::weak_ptr<bool>(alive_), listener, conn] {
     if (alive.expired()) {
       return;  // ~TcpServer has queued connectDestroyed() for it already
     }
