@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "mymuduo/base/CurrentThread.h"
@@ -109,6 +110,20 @@ TEST_CASE("a log line is date time.micros tid LEVEL message - file:line", "[ch01
     CHECK(line.substr(24) == " " + std::to_string(mymuduo::CurrentThread::tid()) +
                                  " INFO  format - test_base.cc:" + std::to_string(lines[i]) + "\n");
   }
+
+  // Another thread's line has that thread's id: the id's text is kept per thread.
+  int otherTid = 0;
+  int otherLine = 0;
+  std::thread other([&] {
+    otherTid = mymuduo::CurrentThread::tid();
+    otherLine = __LINE__ + 1;
+    LOG_INFO << "other";
+  });
+  other.join();
+  REQUIRE(g_lines.size() == 3);
+  CHECK(otherTid != mymuduo::CurrentThread::tid());
+  CHECK(g_lines[2].substr(24) == " " + std::to_string(otherTid) + " INFO  other - test_base.cc:" +
+                                     std::to_string(otherLine) + "\n");
 }
 
 namespace {

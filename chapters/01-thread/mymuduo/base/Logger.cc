@@ -57,6 +57,23 @@ thread_local int64_t t_lastSecond = -1;
 thread_local char t_timeText[32];
 thread_local size_t t_timeLen = 0;
 
+// The thread's id and a space, formatted again whenever tid() gives another id (so at the
+// thread's first line: no thread has id 0), copied on every other line.
+thread_local int t_tidOfText = 0;
+thread_local char t_tidText[16];
+thread_local size_t t_tidLen = 0;
+
+void appendTid(LogStream& s) {
+  int tid = CurrentThread::tid();
+  if (tid != t_tidOfText) {
+    char* end = std::to_chars(t_tidText, t_tidText + sizeof t_tidText - 1, tid).ptr;
+    *end++ = ' ';
+    t_tidLen = static_cast<size_t>(end - t_tidText);
+    t_tidOfText = tid;
+  }
+  s.append(t_tidText, t_tidLen);
+}
+
 // "20231114 22:13:20.123456 ": what Timestamp::toFormattedString() gives, and a space.
 void appendTime(LogStream& s) {
   int64_t us = Timestamp::now().microSecondsSinceEpoch();
@@ -72,11 +89,12 @@ void appendTime(LogStream& s) {
     t_timeLen = static_cast<size_t>(n);
     t_lastSecond = seconds;
   }
+  // Six digits, zero-padded: std::to_chars writes two digits per division where a loop of
+  // `% 10` took one, and the zeros are already in place.
   char frac[8] = {'.', '0', '0', '0', '0', '0', '0', ' '};
-  for (int i = 6; i >= 1; --i) {  // six digits, zero-padded
-    frac[i] = static_cast<char>('0' + micros % 10);
-    micros /= 10;
-  }
+  char digits[8];
+  auto n = static_cast<size_t>(std::to_chars(digits, digits + sizeof digits, micros).ptr - digits);
+  std::memcpy(frac + 7 - n, digits, n);
   s.append(t_timeText, t_timeLen);
   s.append(frac, sizeof frac);
 }
@@ -115,7 +133,8 @@ Logger::Logger(const char* file, int line, LogLevel level, bool withErrno)
     : basename_(basename(file)), line_(line), level_(level) {
   int savedErrno = errno;
   appendTime(stream_);
-  stream_ << CurrentThread::tid() << ' ' << kLevelNames[level];
+  appendTid(stream_);
+  stream_.append(kLevelNames[level], 6);  // each name padded to six characters
   if (withErrno && savedErrno != 0) {
     stream_ << strerror_tl(savedErrno) << " (errno=" << savedErrno << ") ";
   }
