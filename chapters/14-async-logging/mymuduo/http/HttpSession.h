@@ -33,7 +33,7 @@ class HttpSession;
 /// the front. Every session of a server has the same timeout, so a window that starts now ends
 /// after all the others: restarting one moves it to the back, and only the front can be due.
 /// A connection costs a link and an unlink, not a timer of its own (one per connection cost the
-/// loop's TimerQueue four allocations and two map searches).
+/// loop's TimerQueue four allocations, and an entry put into and taken out of each of two maps).
 ///
 /// One per loop of an HttpServer, which owns it; used only in that loop's thread. It does not
 /// own its sessions: each is linked while its window runs and unlinks itself at DOWN.
