@@ -1,7 +1,5 @@
 #include "mymuduo/http/HttpResponse.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -55,9 +53,7 @@ bool HttpResponse::hasHeader(std::string_view field) const {
   std::string_view rest(headerLines_);
   while (!rest.empty()) {
     size_t colon = rest.find(':');  // a field name is a token: the first ':' ends it
-    if (colon == field.size() && ::strncasecmp(rest.data(), field.data(), field.size()) == 0) {
-      return true;
-    }
+    if (equalsIgnoreCase(rest.substr(0, colon), field)) return true;
     size_t end = rest.find("\r\n", colon);
     if (end == std::string_view::npos) break;
     rest.remove_prefix(end + 2);
